@@ -1,0 +1,1 @@
+"""Audio: capture or decode sound into hops, and analyse hops into AudioFeatures."""

@@ -1,0 +1,136 @@
+"""Causal audio analysis: aubio onsets and tempo plus band energies, hop by hop, into AudioFeatures."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import aubio
+import numpy as np
+
+from vjengine.audio.features import AudioFeatures
+
+BANDS_HZ = {"bass": (20.0, 250.0), "mid": (250.0, 4000.0), "treble": (4000.0, 16000.0)}
+AVERAGE_SECONDS = 4.0  # running average the band energies are measured against
+ATTACK_SECONDS, RELEASE_SECONDS = 0.03, 0.5  # smoothing of the *_att values
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Sizes of the analysis; hop_size samples are fed per call."""
+
+    samplerate: int = 44100
+    hop_size: int = 512
+    window_size: int = 1024
+    onset_method: str = "specflux"
+    tracker: str = "aubio"
+
+
+class TempoTracker(Protocol):
+    """A causal beat tracker fed the same hops as the analysis."""
+
+    name: str
+    bpm: float
+    confidence: float
+
+    def process(self, hop: np.ndarray, t_end: float) -> float | None:
+        """Feed one hop ending at stream time t_end; return a beat's time if one fell in it."""
+
+
+class AubioTempo:
+    """aubio's own live beat tracker (its `tempo` object, default method)."""
+
+    name = "aubio"
+
+    def __init__(self, config: AnalysisConfig):
+        self._tempo = aubio.tempo("default", config.window_size, config.hop_size, config.samplerate)
+        self.bpm = 0.0
+        self.confidence = 0.0
+
+    def process(self, hop: np.ndarray, t_end: float) -> float | None:
+        is_beat = bool(self._tempo(hop)[0])
+        self.bpm = float(self._tempo.get_bpm())
+        self.confidence = float(self._tempo.get_confidence())
+        return float(self._tempo.get_last_s()) if is_beat else None
+
+
+TRACKERS: dict[str, type] = {"aubio": AubioTempo}
+
+
+def make_tracker(config: AnalysisConfig) -> TempoTracker:
+    """The tempo tracker named in config; a clear error lists the valid names."""
+    try:
+        return TRACKERS[config.tracker](config)
+    except KeyError:
+        raise ValueError(f"unknown beat tracker {config.tracker!r} (expected one of {sorted(TRACKERS)})") from None
+
+
+class _Smoother:
+    """Band energy relative to its running average, plus an attack/release smoothed copy."""
+
+    def __init__(self, hop_seconds: float):
+        self._avg_rate = hop_seconds / AVERAGE_SECONDS
+        self._attack = 1.0 - math.exp(-hop_seconds / ATTACK_SECONDS)
+        self._release = 1.0 - math.exp(-hop_seconds / RELEASE_SECONDS)
+        self._avg = 0.0
+        self._avg_weight = 0.0  # bias correction while the average warms up
+        self.relative = 1.0
+        self.attenuated = 1.0
+
+    def update(self, energy: float, floor: float) -> None:
+        self._avg += self._avg_rate * (energy - self._avg)
+        self._avg_weight += self._avg_rate * (1.0 - self._avg_weight)
+        average = self._avg / self._avg_weight
+        self.relative = (energy + floor) / (average + floor)
+        rate = self._attack if self.relative > self.attenuated else self._release
+        self.attenuated += rate * (self.relative - self.attenuated)
+
+
+class Analyzer:
+    """Turns exact hops into AudioFeatures; causal, so live and offline give the same result.
+
+    Called by the analysis thread live, and inline by the offline renderer and `vjengine analyze`.
+    """
+
+    def __init__(self, config: AnalysisConfig = AnalysisConfig()):
+        self.config = config
+        self._pvoc = aubio.pvoc(config.window_size, config.hop_size)
+        self._onset = aubio.onset(config.onset_method, config.window_size, config.hop_size,
+                                  config.samplerate)
+        self.tracker = make_tracker(config)
+        freqs = np.fft.rfftfreq(config.window_size, 1.0 / config.samplerate)
+        self._band_masks = {name: (freqs >= lo) & (freqs < hi) for name, (lo, hi) in BANDS_HZ.items()}
+        hop_seconds = config.hop_size / config.samplerate
+        self._bands = {name: _Smoother(hop_seconds) for name in BANDS_HZ}
+        self._energy_floor = 1e-6 * config.window_size
+        self._samples_done = 0
+        self.features = AudioFeatures(tempo_source=self.tracker.name)
+
+    def process(self, hop: np.ndarray) -> AudioFeatures:
+        """Analyse one hop (float32, exactly hop_size samples) and return the new features."""
+        if hop.shape != (self.config.hop_size,) or hop.dtype != np.float32:
+            raise ValueError(f"analysis hop must be float32[{self.config.hop_size}], got {hop.dtype}{hop.shape}")
+        self._samples_done += self.config.hop_size
+        t_end = self._samples_done / self.config.samplerate
+        power = np.square(self._pvoc(hop).norm)
+        for name, smoother in self._bands.items():
+            smoother.update(float(power[self._band_masks[name]].sum()), self._energy_floor)
+        previous = self.features
+        onset_t, onset_count = previous.onset_t, previous.onset_count
+        if self._onset(hop)[0]:
+            onset_t, onset_count = float(self._onset.get_last_s()), onset_count + 1
+        beat_t, beat_count = previous.beat_t, previous.beat_count
+        beat = self.tracker.process(hop, t_end)
+        if beat is not None:
+            beat_t, beat_count = beat, beat_count + 1
+        bands = self._bands
+        self.features = AudioFeatures(
+            t=t_end, rms=float(np.sqrt(np.mean(np.square(hop)))),
+            bass=bands["bass"].relative, mid=bands["mid"].relative, treble=bands["treble"].relative,
+            bass_att=bands["bass"].attenuated, mid_att=bands["mid"].attenuated,
+            treble_att=bands["treble"].attenuated,
+            onset_t=onset_t, beat_t=beat_t, onset_count=onset_count, beat_count=beat_count,
+            bpm=self.tracker.bpm, confidence=self.tracker.confidence, tempo_source=self.tracker.name,
+        )
+        return self.features

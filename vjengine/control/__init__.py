@@ -1,0 +1,1 @@
+"""Control: the parameter schema and the doors into it (keys, OSC, MIDI, presets)."""

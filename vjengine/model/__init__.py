@@ -1,0 +1,1 @@
+"""The CPPN model shared by the engine and the trainer."""

@@ -1,0 +1,1 @@
+"""Rendering: CPPN evaluation backends, the GL pipeline, windows and the offline renderer."""

@@ -1,0 +1,1 @@
+"""Styles: CPPN weights plus metadata, stored as folders under styles/."""
