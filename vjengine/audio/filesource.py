@@ -9,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from vjengine.errors import InputError
+
 DEFAULT_SAMPLERATE = 44100
 
 
-class AudioFileError(ValueError):
+class AudioFileError(InputError):
     """An audio file that cannot be decoded; str() is one line naming the file."""
 
 

@@ -21,6 +21,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
+from vjengine.errors import InputError
 from vjengine.model import conditioning
 from vjengine.model.cppn import CPPN, CPPNConfig
 
@@ -33,7 +34,7 @@ MAX_WEIGHTS_BYTES = 256 << 20
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
-class StyleError(ValueError):
+class StyleError(InputError):
     """A style that cannot be used; str() is one line naming the file and what was expected."""
 
 
