@@ -24,3 +24,30 @@ def need_program(name: str) -> str:
     path = shutil.which(name)
     need_real(path is not None, f"program {name!r} on PATH")
     return path
+
+
+@pytest.fixture
+def make_style(tmp_path):
+    """Write a seeded CPPN style into tmp_path/styles/<slug> and return the loaded Style."""
+    from vjengine.model.cppn import CPPN, CPPNConfig
+    from vjengine.styles.store import load_style, save_style, style_meta
+
+    def make(slug: str = "test-style", seed: int = 1, config: CPPNConfig = CPPNConfig()):
+        net = CPPN(config, seed=seed)
+        meta = style_meta(config, slug, "a test style", "seeded-init", 0.0)
+        return load_style(save_style(tmp_path / "styles", slug, net, meta))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def gl_context():
+    """A real headless OpenGL context (Mesa over EGL)."""
+    from vjengine.render.gl import create_offscreen_context
+
+    try:
+        ctx = create_offscreen_context()
+    except RuntimeError as exc:
+        need_real(False, f"EGL OpenGL context ({exc})")
+    yield ctx
+    ctx.release()

@@ -47,6 +47,7 @@ class Style:
     weights: dict[str, torch.Tensor]
     meta: dict = field(default_factory=dict)
     content_hash: str = ""
+    folder: Path | None = None
 
     @property
     def name(self) -> str:
@@ -158,7 +159,8 @@ def load_style(folder: str | os.PathLike) -> Style:
     _check_weights(weights_path, tensors, config)
     weights = {k: v.to(torch.float32).contiguous() for k, v in tensors.items()}
     digest = hashlib.sha256(meta_bytes + b"\0" + raw).hexdigest()
-    return Style(slug=folder.name, config=config, weights=weights, meta=meta, content_hash=digest)
+    return Style(slug=folder.name, config=config, weights=weights, meta=meta, content_hash=digest,
+                 folder=folder)
 
 
 def style_meta(config: CPPNConfig, name: str, prompt: str, method: str, score: float,

@@ -1,0 +1,95 @@
+"""The GL pipeline on a real (Mesa EGL) context: upscale, crossfade and each post pass."""
+
+import numpy as np
+import pytest
+
+from vjengine.modulate import PostParams
+from vjengine.render.gl import Pipeline, pass_is_active
+
+
+def gradient(width, height, channel):
+    picture = np.zeros((height, width, 3), np.uint8)
+    picture[..., channel] = np.linspace(0, 255, width, dtype=np.uint8)[None, :]
+    return picture
+
+
+@pytest.fixture
+def pipeline(gl_context):
+    return Pipeline(gl_context, (128, 72))
+
+
+def test_upscale_keeps_orientation_and_values(pipeline):
+    picture = np.zeros((18, 32, 3), np.uint8)
+    picture[:9, :, 0] = 255  # top half red
+    picture[9:, :, 2] = 255  # bottom half blue
+    pipeline.upload("a", picture)
+    pipeline.draw(0.0, PostParams())
+    out = pipeline.read_rgb()
+    assert out.shape == (72, 128, 3)
+    assert out[5, 64, 0] > 250 and out[5, 64, 2] < 5
+    assert out[-5, 64, 2] > 250 and out[-5, 64, 0] < 5
+
+
+def test_crossfade_is_the_blend_of_the_two_styles(pipeline):
+    a, b = gradient(32, 18, 0), gradient(32, 18, 1)[:, ::-1].copy()
+    pipeline.upload("a", a)
+    pipeline.upload("b", b)
+    outs = {}
+    for mix in (0.0, 0.3, 1.0):
+        pipeline.draw(mix, PostParams())
+        outs[mix] = pipeline.read_rgb().astype(float)
+    blend = 0.7 * outs[0.0] + 0.3 * outs[1.0]
+    assert np.abs(outs[0.3] - blend).max() <= 2
+
+
+def test_flash_moves_toward_white_and_neutral_passes_are_skipped(pipeline):
+    pipeline.upload("a", gradient(32, 18, 2))
+    pipeline.draw(0.0, PostParams())
+    plain = pipeline.read_rgb().astype(int)
+    pipeline.draw(0.0, PostParams(flash=0.5))
+    flashed = pipeline.read_rgb().astype(int)
+    assert np.all(flashed >= plain - 1) and flashed.mean() > plain.mean() + 50
+    assert not any(pass_is_active(name, PostParams()) for name in ("kaleido", "trails", "color", "flash"))
+
+
+def test_kaleidoscope_output_is_mirror_symmetric(pipeline):
+    pipeline.upload("a", gradient(32, 18, 0))
+    pipeline.draw(0.0, PostParams(kaleido=2))
+    out = pipeline.read_rgb().astype(int)
+    assert np.abs(out - out[::-1]).mean() < 3  # two wedges mirror about the horizontal axis
+    assert out.std() > 10
+
+
+def test_hue_rotation_by_a_third_turns_red_into_green(pipeline):
+    picture = np.zeros((18, 32, 3), np.uint8)
+    picture[..., 0] = 255
+    pipeline.upload("a", picture)
+    pipeline.draw(0.0, PostParams(hue=1 / 3))
+    out = pipeline.read_rgb()[36, 64]
+    assert out[1] > 240 and out[0] < 15 and out[2] < 15
+
+
+def test_trails_keep_the_previous_frame(pipeline):
+    white = np.full((18, 32, 3), 255, np.uint8)
+    black = np.zeros((18, 32, 3), np.uint8)
+    pipeline.upload("a", white)
+    pipeline.draw(0.0, PostParams(trails=0.8))
+    pipeline.upload("a", black)
+    pipeline.draw(0.0, PostParams(trails=0.8))
+    assert 180 < pipeline.read_rgb().mean() < 230
+    pipeline.draw(0.0, PostParams())
+    assert pipeline.read_rgb().max() == 0  # trails off: no ghost
+
+
+def test_broken_shader_reload_keeps_the_running_programs(gl_context, tmp_path):
+    import shutil
+
+    from vjengine.paths import SHADERS
+
+    shutil.copytree(SHADERS, tmp_path / "shaders")
+    pipeline = Pipeline(gl_context, (64, 36), shader_dir=tmp_path / "shaders")
+    (tmp_path / "shaders" / "post" / "color.frag").write_text("#version 330\nthis is not glsl\n")
+    assert pipeline.reload_shaders() is False
+    pipeline.upload("a", gradient(16, 9, 0))
+    pipeline.draw(0.0, PostParams(hue=0.5))
+    assert pipeline.read_rgb().std() > 10

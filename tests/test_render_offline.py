@@ -1,0 +1,96 @@
+"""`vjengine render` end to end: real ffmpeg, real EGL, a generated track with known onsets."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import need_program
+from vjengine.demo import SAMPLERATE, kick, write_wav
+
+FPS = 25
+SIZE = (192, 108)
+HITS = np.array([0.6, 1.1, 1.9, 2.2, 3.0, 3.7, 4.3])  # irregular, so a steady pulse cannot fake it
+
+
+@pytest.fixture(scope="module")
+def hits_track(tmp_path_factory):
+    seconds = 5.0
+    samples = np.zeros(int(seconds * SAMPLERATE), np.float32)
+    sound = kick()
+    for t in HITS:
+        start = int(t * SAMPLERATE)
+        samples[start:start + len(sound)] += 0.8 * sound[:len(samples) - start]
+    return write_wav(tmp_path_factory.mktemp("audio") / "hits.wav", samples), seconds
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "vjengine", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def probe(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                          "stream=codec_name,codec_type,duration,nb_frames", "-of", "json", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    return {s["codec_type"]: s for s in json.loads(out)["streams"]}
+
+
+def frames(path):
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24",
+                          "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, SIZE[1], SIZE[0], 3).astype(np.float32)
+
+
+def test_render_writes_h264_aac_that_follows_the_onsets(make_style, hits_track, tmp_path):
+    need_program("ffmpeg")
+    need_program("ffprobe")
+    make_style("hits", seed=8)
+    audio, seconds = hits_track
+    out = tmp_path / "hits.mp4"
+    result = run_cli("render", str(audio), "-o", str(out), "--style", "hits",
+                     "--styles", str(tmp_path / "styles"), "--size", f"{SIZE[0]}x{SIZE[1]}",
+                     "--fps", str(FPS), "--render-scale", "0.5", "-q")
+    assert result.returncode == 0, result.stderr
+    streams = probe(out)
+    assert streams["video"]["codec_name"] == "h264" and streams["audio"]["codec_name"] == "aac"
+    assert abs(float(streams["video"]["duration"]) - seconds) <= 1.0 / FPS
+    video = frames(out)
+    change = np.abs(np.diff(video, axis=0)).mean(axis=(1, 2, 3))
+    assert change.max() > 2.0 and video[0].std() > 5
+    # Frames within 80 ms after a hit change far more than the rest.
+    times = np.arange(1, len(video)) / FPS
+    near_hit = np.array([np.any((t - HITS >= 0) & (t - HITS < 0.08)) for t in times])
+    correlation = np.corrcoef(change, near_hit.astype(float))[0, 1]
+    assert change[near_hit].mean() > 2 * change[~near_hit].mean()
+    assert correlation > 0.35, correlation
+
+
+def test_failed_render_leaves_nothing_behind(make_style, hits_track, tmp_path):
+    need_program("ffmpeg")
+    make_style("hits", seed=8)
+    audio, _ = hits_track
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "odd.mp4"
+    result = run_cli("render", str(audio), "-o", str(out), "--style", "hits",
+                     "--styles", str(tmp_path / "styles"), "--size", "191x108", "-q")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "even width and height" in result.stderr
+    assert list(out_dir.iterdir()) == []
+
+
+def test_bad_audio_and_unknown_style_give_one_line_errors(make_style, tmp_path):
+    make_style("hits", seed=8)
+    garbage = tmp_path / "garbage.wav"
+    garbage.write_bytes(b"RIFF not really a wave file")
+    result = run_cli("render", str(garbage), "-o", str(tmp_path / "x.mp4"), "--style", "hits",
+                     "--styles", str(tmp_path / "styles"), "-q")
+    assert result.returncode == 2 and "garbage.wav" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = run_cli("render", str(garbage), "-o", str(tmp_path / "x.mp4"), "--style", "nope",
+                     "--styles", str(tmp_path / "styles"), "-q")
+    assert result.returncode == 2 and "nope" in result.stderr
+    assert list(tmp_path.glob("*.mp4")) == [] and list(tmp_path.glob(".*.mp4")) == []
