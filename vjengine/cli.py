@@ -112,6 +112,52 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_devices(args: argparse.Namespace) -> int:
+    """List audio inputs (and monitors, when a display exists)."""
+    from vjengine.audio.capture import input_devices
+
+    devices = input_devices()
+    if not devices:
+        print("no audio input devices (the engine will loop the demo track)")
+    for device in devices:
+        print(f"{device.index:>3}  {device.name:<32} {device.channels:>2} ch  "
+              f"{device.samplerate:>7.0f} Hz  {device.hostapi}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The live show."""
+    from dataclasses import replace
+
+    from vjengine.app import Engine
+    from vjengine.config import EngineConfig
+
+    config = EngineConfig.from_toml(args.config) if args.config else EngineConfig()
+    audio = replace(config.audio, **{k: v for k, v in {
+        "input": args.input, "samplerate": args.samplerate, "gain": args.gain}.items() if v is not None})
+    if args.channel is not None:
+        audio = replace(audio, channel=None if args.channel == "mix" else int(args.channel))
+    render = replace(config.render, **{k: v for k, v in {
+        "size": args.size, "monitor": args.monitor, "fps": args.fps, "render_scale": args.render_scale,
+        "backend": args.backend, "latency": None if args.latency is None else args.latency / 1000.0,
+    }.items() if v is not None})
+    render = replace(render, fullscreen=render.fullscreen or args.fullscreen,
+                     preview=render.preview or args.preview, hud=render.hud or args.hud,
+                     vsync=render.vsync and not args.no_vsync,
+                     adaptive=render.adaptive and not args.fixed_scale)
+    config = replace(config, audio=audio, render=render, styles_dir=args.styles,
+                     style_a=args.style or config.style_a, style_b=args.style_b or config.style_b,
+                     frames=args.frames, screenshot=args.screenshot, record=args.record,
+                     telemetry=args.telemetry, params={**config.params, **dict(args.param)})
+    return Engine(config).run()
+
+
+def parse_channel(text: str) -> str:
+    if text != "mix" and not (text.isdigit() and 1 <= int(text) <= 64):
+        raise argparse.ArgumentTypeError(f"--channel {text!r}: expected a channel number 1..64 or 'mix'")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vjengine", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -121,6 +167,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
     p.add_argument("--info", action="store_true", help="print the default CPPN's architecture and size")
     p.set_defaults(func=cmd_styles)
+
+    p = sub.add_parser("run", help="the live show: line-in audio -> CPPN -> window")
+    p.add_argument("--config", type=Path, help="engine config TOML ([audio], [render], ...)")
+    p.add_argument("--input", help="audio input: device index or name substring (default: system default)")
+    p.add_argument("--samplerate", type=int, help="input sample rate (default 44100)")
+    p.add_argument("--channel", type=parse_channel, help="input channel number, or 'mix' (default)")
+    p.add_argument("--gain", type=float, help="input gain (default 1.0)")
+    p.add_argument("--style", help="style A (default: the first style)")
+    p.add_argument("--style-b", help="style B")
+    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")
+    p.add_argument("--size", type=parse_size, help="window WIDTHxHEIGHT (default 1280x720)")
+    p.add_argument("--fullscreen", action="store_true", help="fullscreen on the output monitor")
+    p.add_argument("--monitor", type=int, help="output monitor index (see `vjengine devices`)")
+    p.add_argument("--preview", action="store_true", help="a preview window with the HUD")
+    p.add_argument("--hud", action="store_true", help="show the HUD on the output from the start")
+    p.add_argument("--fps", type=float, help="target frame rate (default 60)")
+    p.add_argument("--render-scale", type=float, help="starting CPPN scale of the output (default 0.25)")
+    p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
+    p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
+    p.add_argument("--backend", help="CPPN backend: auto, cuda, cpu, reference")
+    p.add_argument("--latency", type=float, help="render ahead by this many ms to offset display latency")
+    p.add_argument("--param", type=parse_param, action="append", default=[],
+                   help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
+    p.add_argument("--frames", type=int, help="stop after N frames (check mode)")
+    p.add_argument("--screenshot", type=Path, help="save the last frame as PNG when stopping")
+    p.add_argument("--record", type=Path, help="record the output with the input audio to an MP4")
+    p.add_argument("--telemetry", type=Path, help="append engine stats as JSON lines to this file")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("devices", help="list audio inputs")
+    p.set_defaults(func=cmd_devices)
 
     p = sub.add_parser("render", help="render an audio file to an MP4 with that audio")
     p.add_argument("audio", type=Path, help="audio file (wav, flac, mp3, ogg, ...)")

@@ -92,3 +92,18 @@ def write_wav(path: str | Path, samples: np.ndarray, samplerate: int = SAMPLERAT
         w.setframerate(samplerate)
         w.writeframes(pcm.tobytes())
     return path
+
+
+def drum_loop(bpm: float, seconds: float, seed: int = 3) -> np.ndarray:
+    """A steady groove for tests and benchmarks: kick on every beat, snare on 2 and 4, off-beat hats."""
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / bpm
+    out = np.zeros(int(seconds * SAMPLERATE))
+    k, s = kick(), snare(rng)
+    for i in range(int(seconds / beat)):
+        t = i * beat
+        _add(out, k, t, 0.9)
+        if i % 4 in (1, 3):
+            _add(out, s, t, 0.5)
+        _add(out, noise_hit(rng, 0.08, 0.02, 7000), t + beat / 2, 0.2)
+    return (0.9 * out / np.abs(out).max()).astype(np.float32)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,6 +14,8 @@ import aubio
 import numpy as np
 
 from vjengine.audio.features import AudioFeatures
+
+log = logging.getLogger(__name__)
 
 BANDS_HZ = {"bass": (20.0, 250.0), "mid": (250.0, 4000.0), "treble": (4000.0, 16000.0)}
 AVERAGE_SECONDS = 4.0  # running average the band energies are measured against
@@ -134,3 +140,87 @@ class Analyzer:
             bpm=self.tracker.bpm, confidence=self.tracker.confidence, tempo_source=self.tracker.name,
         )
         return self.features
+
+
+class AnalysisThread(threading.Thread):
+    """Reads exact hops from an input's ring, analyses them and publishes the latest features.
+
+    Readers call `latest()` from any thread: one reference swap, no locks. While the input is
+    lost, silent hops keep the analysis clock running in step with wall time, so features ease
+    to rest and beat phase keeps going; when it returns, analysis carries on from the ring.
+    """
+
+    CHECK_SECONDS = 0.1
+    STALL_SECONDS = 0.3
+
+    def __init__(self, source, analyzer: Analyzer, gain: float = 1.0,
+                 on_features: Callable[[AudioFeatures, AudioFeatures], None] | None = None):
+        super().__init__(daemon=True, name="analysis")
+        self.source = source
+        self.analyzer = analyzer
+        self.gain = gain
+        self.on_features = on_features
+        self.taps: list[Callable[[np.ndarray], None]] = []  # each hop after gain (e.g. a recorder)
+        self.hops = 0
+        self.silent_hops = 0
+        self.errors = 0
+        self.level = 0.0  # peak of the last hop, for the HUD meter
+        self._published = (analyzer.features, time.perf_counter())
+        self._stop_event = threading.Event()
+
+    def latest(self) -> tuple[AudioFeatures, float]:
+        """The newest features and the perf_counter() time they were published (any thread)."""
+        return self._published
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def _publish(self, hop: np.ndarray, wall: float) -> None:
+        previous = self.analyzer.features
+        features = self.analyzer.process(hop)
+        self._published = (features, wall)
+        self.hops += 1
+        if self.on_features is not None:
+            self.on_features(previous, features)
+
+    def run(self) -> None:
+        hop_size = self.analyzer.config.hop_size
+        hop_seconds = hop_size / self.analyzer.config.samplerate
+        block = np.zeros((hop_size, self.source.ring.channels), dtype=np.float32)
+        hop = np.zeros(hop_size, dtype=np.float32)
+        silence = np.zeros(hop_size, dtype=np.float32)
+        next_check = 0.0
+        while not self._stop_event.is_set():
+            now = time.perf_counter()
+            if now >= next_check:
+                next_check = now + self.CHECK_SECONDS
+                try:
+                    self.source.check()
+                except Exception:  # a failing device layer must not end the analysis
+                    self.errors += 1
+                    if self.errors == 1:
+                        log.exception("audio input check failed; analysis goes on")
+            fed = False
+            while self.source.ring.read_into(block):
+                channel = self.source.channel
+                if channel is None:
+                    np.mean(block, axis=1, out=hop)
+                else:
+                    hop[:] = block[:, min(channel, block.shape[1]) - 1]
+                np.nan_to_num(hop, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+                if self.gain != 1.0:
+                    hop *= self.gain
+                self.level = float(np.abs(hop).max())
+                for tap in self.taps:
+                    tap(hop)
+                self._publish(hop, time.perf_counter())
+                fed = True
+            if not fed:
+                _, wall = self._published
+                if now - wall > self.STALL_SECONDS:
+                    while now - wall >= hop_seconds:
+                        wall += hop_seconds
+                        self._publish(silence, wall)
+                        self.silent_hops += 1
+                    self.level = 0.0
+            self._stop_event.wait(hop_seconds / 2)

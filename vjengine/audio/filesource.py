@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,3 +47,46 @@ def hops(samples: np.ndarray, hop_size: int) -> Iterator[np.ndarray]:
         if len(block) < hop_size:
             block = np.concatenate([block, np.zeros(hop_size - len(block), dtype=np.float32)])
         yield np.ascontiguousarray(block, dtype=np.float32)
+
+
+class LoopInput:
+    """Plays decoded samples into a Ring in real time, looping: the live input when no device exists.
+
+    Offers what the analysis thread needs from AudioInput (ring, channel, check, status, close).
+    """
+
+    channel = None
+    status = "demo"
+
+    def __init__(self, samples: np.ndarray, samplerate: int, block: int = 512):
+        from vjengine.audio.ring import Ring  # local: only the live engine needs the ring
+
+        self.samples = samples
+        self.samplerate = samplerate
+        self.block = block
+        self.ring = Ring(2 * samplerate, 1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._play, daemon=True, name="demo-input")
+        self._thread.start()
+
+    def _play(self) -> None:
+        position, start, sent = 0, time.perf_counter(), 0
+        block = np.zeros((self.block, 1), dtype=np.float32)
+        while not self._stop.is_set():
+            due = int((time.perf_counter() - start) * self.samplerate)
+            while sent + self.block <= due:
+                stop = position + self.block
+                if stop <= len(self.samples):
+                    block[:, 0] = self.samples[position:stop]
+                else:
+                    block[:, 0] = np.concatenate([self.samples[position:], self.samples[:stop - len(self.samples)]])
+                position = stop % len(self.samples)
+                self.ring.write(block)
+                sent += self.block
+            self._stop.wait(self.block / self.samplerate / 2)
+
+    def check(self) -> None:
+        """Nothing to reconnect."""
+
+    def close(self) -> None:
+        self._stop.set()

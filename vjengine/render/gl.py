@@ -78,7 +78,9 @@ class Pipeline:
     def _target(self) -> tuple[moderngl.Texture, moderngl.Framebuffer]:
         texture = self.ctx.texture(self.size, 4)
         texture.repeat_x = texture.repeat_y = False
-        return texture, self.ctx.framebuffer(color_attachments=[texture])
+        fbo = self.ctx.framebuffer(color_attachments=[texture])
+        fbo.clear(0.0, 0.0, 0.0, 1.0)
+        return texture, fbo
 
     def resize(self, size: tuple[int, int]) -> None:
         """Allocate output-resolution targets (ping-pong, feedback history, read-back)."""
@@ -91,7 +93,6 @@ class Pipeline:
             texture.release()
         self._ping = [self._target(), self._target()]
         self._history, self._history_next = self._target(), self._target()
-        self._history[1].clear(0.0, 0.0, 0.0, 1.0)
         self._history_live = False
         self._readback = self._target()
         self._targets = [*self._ping, self._history, self._history_next, self._readback]
@@ -166,11 +167,6 @@ class Pipeline:
             current = target
         self.output = current[0]
         return self.output
-
-    def present(self, target: moderngl.Framebuffer, viewport: tuple[int, int, int, int]) -> None:
-        """Draw the finished output into target (e.g. the window's screen) at viewport."""
-        target.viewport = viewport
-        self._draw("present", target, {"source": self.output}, flip_y=False)
 
     def read_rgb(self) -> np.ndarray:
         """The finished output as uint8 [height, width, 3], top row first."""

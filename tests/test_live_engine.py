@@ -1,0 +1,113 @@
+"""The live engine as a VJ runs it: a real window on Xvfb, real line-in from PulseAudio, real keys."""
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.live import LiveEngine, grab_window, need_display_and_pulse, play
+from vjengine.demo import drum_loop, write_wav
+
+REPO = Path(__file__).resolve().parent.parent
+ENGINE_ARGS = ("--input", "pulse", "--size", "320x180", "--fps", "30", "--render-scale", "0.25")
+
+
+@pytest.fixture
+def styles(make_style, tmp_path):
+    for i, slug in enumerate(("first", "second", "third")):
+        make_style(slug, seed=20 + i)
+    return tmp_path / "styles"
+
+
+@pytest.fixture(scope="module")
+def groove_120(tmp_path_factory):
+    return write_wav(tmp_path_factory.mktemp("audio") / "groove120.wav", drum_loop(120.0, 24.0))
+
+
+def warm(engine: LiveEngine) -> dict:
+    """Wait until frames flow (the first frames include compiling the CPU kernel)."""
+    return engine.wait_for(lambda r: r.get("frames", 0) > 10, 240, "rendering frames")
+
+
+def test_line_in_drives_tempo_onsets_and_a_moving_picture(styles, groove_120, tmp_path):
+    need_display_and_pulse()
+    engine = LiveEngine(tmp_path, *ENGINE_ARGS, "--styles", str(styles))
+    try:
+        warm(engine)
+        player = play(groove_120)
+        record = engine.wait_for(lambda r: r["onsets"] > 10 and abs(r["bpm"] - 120) / 120 < 0.03,
+                                 25, "120 BPM within 3% and onsets from line-in")
+        assert record["input"] == "live" and record["level"] > 0.01
+        window = engine.window_id()
+        first = grab_window(window, tmp_path / "a.png")
+        time.sleep(1.0)
+        second = grab_window(window, tmp_path / "b.png")
+        assert first.shape == (180, 320, 3)
+        assert first.std() > 5 and second.std() > 5  # a picture, not a flat field
+        assert np.abs(first - second).mean() > 1.0  # and it moves
+        player.kill()
+    finally:
+        assert engine.stop() == 0
+
+
+def test_keys_change_style_slot_and_toggle_the_hud(styles, tmp_path):
+    need_display_and_pulse()
+    engine = LiveEngine(tmp_path, *ENGINE_ARGS, "--styles", str(styles))
+    try:
+        record = warm(engine)
+        assert record["hud"] is False and record["style_a"] == "first"
+        window = engine.window_id()
+        plain = grab_window(window, tmp_path / "plain.png")
+        engine.key("h")
+        engine.wait_for(lambda r: r["hud"] is True, 10, "HUD shown after H")
+        time.sleep(0.5)
+        with_hud = grab_window(window, tmp_path / "hud.png")
+        panel = (slice(12, 60), slice(12, 300))
+        assert with_hud[panel].mean() < plain[panel].mean()  # the dark HUD panel is drawn
+        engine.key("2")
+        engine.wait_for(lambda r: r["style_a"] == "second", 10, "slot 2 selects style 'second'")
+        engine.key("h")
+        engine.wait_for(lambda r: r["hud"] is False, 10, "HUD hidden after a second H")
+    finally:
+        assert engine.stop() == 0
+
+
+def restart_pulse() -> None:
+    subprocess.run([str(REPO / "tools" / "ci" / "start-pulse.sh")], check=True)
+
+
+def test_audio_server_killed_and_restarted_mid_show(styles, groove_120, tmp_path):
+    need_display_and_pulse()
+    engine = LiveEngine(tmp_path, *ENGINE_ARGS, "--styles", str(styles))
+    player = None
+    try:
+        warm(engine)
+        player = play(groove_120)
+        engine.wait_for(lambda r: r["level"] > 0.01, 15, "audio arriving")
+        subprocess.run(["pulseaudio", "--kill"], check=False)
+        frames_at_kill = engine.last()["frames"]
+        lost = engine.wait_for(lambda r: r["input"] == "lost", 10, "input reported lost")
+        time.sleep(1.0)
+        assert engine.last()["frames"] > max(frames_at_kill, lost["frames"])  # the show goes on
+        restart_pulse()
+        restarted = time.monotonic()
+        player = play(groove_120)
+        engine.wait_for(lambda r: r["input"] == "live" and r["level"] > 0.01, 10, "input resumed")
+        assert time.monotonic() - restarted <= 2.0 + 0.3  # + one telemetry period of slack
+    finally:
+        if player is not None:
+            player.kill()
+        if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
+            restart_pulse()
+        assert engine.stop() == 0
+
+
+def test_no_display_points_to_render(styles, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY" and k != "WAYLAND_DISPLAY"}
+    result = subprocess.run([os.sys.executable, "-m", "vjengine", "run", "--styles", str(styles),
+                             "--frames", "1"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2
+    assert "no display" in result.stderr and "vjengine render" in result.stderr

@@ -1,0 +1,126 @@
+"""Recorder: the live output plus the input audio into an MP4, without ever stalling the render loop."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import subprocess
+import tempfile
+import threading
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from vjengine.render.encoder import EncoderError, VideoEncoder
+
+log = logging.getLogger(__name__)
+
+
+class Recorder:
+    """Frames go through a bounded queue to a writer thread (full queue: drop and count).
+
+    Frames are placed on a fixed fps grid by wall time, so the video keeps time with the audio
+    whatever the live frame rate; the audio arrives hop by hop from the analysis thread.
+    """
+
+    def __init__(self, output: str | Path, size: tuple[int, int], fps: float, samplerate: int,
+                 queue_frames: int = 8):
+        self.output = Path(output)
+        self.fps = fps
+        self.samplerate = samplerate
+        folder = self.output.parent if str(self.output.parent) else Path(".")
+        fd, audio_path = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".wav")
+        os.close(fd)
+        self._audio_path = Path(audio_path)
+        self._video_path = folder / f".{self.output.stem}.video.mp4"
+        self._video = VideoEncoder(self._video_path, size, fps)
+        self._wav = wave.open(str(self._audio_path), "wb")
+        self._wav.setnchannels(1)
+        self._wav.setsampwidth(2)
+        self._wav.setframerate(samplerate)
+        self._frames: queue.Queue = queue.Queue(maxsize=queue_frames)
+        self._audio: queue.SimpleQueue = queue.SimpleQueue()
+        self.dropped = 0
+        self.written = 0
+        self.error: Exception | None = None
+        self._start: float | None = None
+        self._thread = threading.Thread(target=self._write, daemon=True, name="recorder")
+        self._thread.start()
+
+    def add_frame(self, rgb: np.ndarray, t: float) -> bool:
+        """Queue a frame shown at perf time t (render thread); False if it had to be dropped."""
+        if self._start is None:
+            self._start = t
+        try:
+            self._frames.put_nowait((t - self._start, rgb.copy()))
+            return True
+        except queue.Full:
+            self.dropped += 1
+            return False
+
+    def add_audio(self, hop: np.ndarray) -> None:
+        """Queue one hop of input audio (analysis thread)."""
+        if self._start is not None:
+            self._audio.put((np.clip(hop, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+
+    def _drain_audio(self) -> None:
+        while True:
+            try:
+                self._wav.writeframes(self._audio.get_nowait())
+            except queue.Empty:
+                return
+
+    def _write(self) -> None:
+        slot, last = 0, None
+        while True:
+            item = self._frames.get()
+            self._drain_audio()
+            if item is None:
+                return
+            t, rgb = item
+            try:
+                while slot <= round(t * self.fps):
+                    self._video.write(rgb if slot == round(t * self.fps) or last is None else last)
+                    slot += 1
+                    self.written += 1
+            except EncoderError as exc:
+                self.error = exc
+                return
+            last = rgb
+
+    def finish(self) -> Path:
+        """Stop, mux video and audio into the output; temporary files are removed either way."""
+        self._frames.put(None)
+        self._thread.join()
+        self._drain_audio()
+        self._wav.close()
+        try:
+            if self.error is not None:
+                raise self.error
+            self._video.finish()
+            tmp = self.output.with_name(f".{self.output.stem}.mux.mp4")
+            cmd = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", str(self._video_path),
+                   "-i", str(self._audio_path), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
+                   "-c:a", "aac", "-b:a", "192k", "-shortest", str(tmp)]
+            result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                tmp.unlink(missing_ok=True)
+                lines = result.stderr.strip().splitlines()
+                raise EncoderError(f"{self.output}: muxing failed ({lines[-1] if lines else 'ffmpeg'})")
+            os.replace(tmp, self.output)
+        finally:
+            self._video.abort()
+            self._video_path.unlink(missing_ok=True)
+            self._audio_path.unlink(missing_ok=True)
+        log.info("recorded %d frames (%d dropped) to %s", self.written, self.dropped, self.output)
+        return self.output
+
+    def abort(self) -> None:
+        self._frames.put(None)
+        self._thread.join(timeout=5)
+        self._video.abort()
+        self._wav.close()
+        self._video_path.unlink(missing_ok=True)
+        self._audio_path.unlink(missing_ok=True)

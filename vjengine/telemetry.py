@@ -1,0 +1,55 @@
+"""Telemetry: frame-time statistics and counters of the live engine, for the HUD and a JSON-lines log."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+
+class FrameStats:
+    """Rolling frame intervals and work times (render thread)."""
+
+    def __init__(self, window: int = 600):
+        self.intervals: deque[float] = deque(maxlen=window)
+        self.work: deque[float] = deque(maxlen=window)
+        self.frames = 0
+        self.late = 0  # frames whose work overran the frame budget
+
+    def add(self, interval: float, work: float, budget: float) -> None:
+        self.frames += 1
+        if interval > 0:
+            self.intervals.append(interval)
+        self.work.append(work)
+        self.late += work > budget
+
+    def fps(self) -> float:
+        return len(self.intervals) / sum(self.intervals) if self.intervals else 0.0
+
+    def percentile_ms(self, q: float) -> float:
+        return float(np.percentile(self.intervals, q) * 1000.0) if self.intervals else 0.0
+
+
+class TelemetryLog:
+    """Appends one JSON object per line to a file at most every `period` seconds."""
+
+    def __init__(self, path: Path | None, period: float = 0.25):
+        self._file = open(path, "a", buffering=1) if path else None  # noqa: SIM115 (kept open)
+        self.period = period
+        self._next = 0.0
+
+    def due(self) -> bool:
+        return self._file is not None and time.perf_counter() >= self._next
+
+    def write(self, record: dict) -> None:
+        if self._file is None:
+            return
+        self._next = time.perf_counter() + self.period
+        self._file.write(json.dumps(record) + "\n")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
