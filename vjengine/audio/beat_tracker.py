@@ -13,11 +13,15 @@ keeps running so the beat picks up again where it should.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vjengine.audio.onset_strength import OnsetStrength
 from vjengine.audio.tempo_estimate import MIN_BPM, TempoEstimator
+
+if TYPE_CHECKING:
+    from vjengine.audio.analysis import AnalysisConfig
 
 SCORE_MEMORY = 0.9  # weight of the past chain against the current onset in the cumulative score
 TIGHTNESS = 3.0  # width of the log-Gaussian weight around one period: higher = stricter tempo
@@ -54,11 +58,13 @@ class PredictiveBeatTracker:
     """Tempo (comb filter + prior + HMM) and phase (cumulative score) from the onset strength.
 
     Implements the TempoTracker protocol; called by the analysis thread once per hop.
+    confidence is the periodicity of the onsets at the tracked tempo (0 = none, 1 = perfectly
+    periodic; steady dance music gives about 0.2-0.4, noise near 0) and 0 while the input is silent.
     """
 
     name = "predictive"
 
-    def __init__(self, config):
+    def __init__(self, config: AnalysisConfig):
         self.samplerate = config.samplerate
         self.hop_seconds = config.hop_size / config.samplerate
         self.lookahead = config.beat_lookahead
