@@ -69,31 +69,20 @@ def cmd_styles(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Causal beat/onset/tempo analysis of a file, exactly as the live engine computes it."""
-    from vjengine.audio.analysis import AnalysisConfig, Analyzer
-    from vjengine.audio.filesource import decode, hops
+    from vjengine.audio.analysis import AnalysisConfig
+    from vjengine.audio.filesource import decode
+    from vjengine.audio.timeline import analyze_samples
 
     config = AnalysisConfig(tracker=args.tracker)
-    analyzer = Analyzer(config)
     samples = decode(args.audio, config.samplerate)
-    beats, onsets, tempo = [], [], []
-    previous = analyzer.features
-    for hop in hops(samples, config.hop_size):
-        features = analyzer.process(hop)
-        if features.beat_count != previous.beat_count:
-            beats.append(round(features.beat_t, 6))
-            tempo.append([round(features.beat_t, 6), round(features.bpm, 3)])
-        if features.onset_count != previous.onset_count:
-            onsets.append(round(features.onset_t, 6))
-        previous = features
-    result = {
-        "file": str(args.audio), "samplerate": config.samplerate, "hop_size": config.hop_size,
-        "tracker": analyzer.tracker.name, "duration": len(samples) / config.samplerate,
-        "bpm": round(previous.bpm, 3), "beats": beats, "onsets": onsets, "tempo": tempo,
-    }
+    timeline = analyze_samples(samples, config)
+    result = {"file": str(args.audio), "samplerate": config.samplerate, "hop_size": config.hop_size,
+              **timeline.to_json()}
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
-    print(f"{args.audio}: {len(beats)} beats, {len(onsets)} onsets, final tempo {previous.bpm:.1f} BPM "
-          f"({analyzer.tracker.name})" + (f"; wrote {args.json}" if args.json else ""))
+    print(f"{args.audio}: {len(timeline.beats)} beats, {len(timeline.onsets)} onsets, "
+          f"final tempo {timeline.bpm:.1f} BPM ({timeline.tracker})"
+          + (f"; wrote {args.json}" if args.json else ""))
     return 0
 
 
@@ -159,6 +148,8 @@ def parse_channel(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from vjengine.audio.analysis import TRACKERS, AnalysisConfig
+
     parser = argparse.ArgumentParser(prog="vjengine", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -219,7 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="causal beats, onsets and tempo of an audio file")
     p.add_argument("audio", type=Path)
     p.add_argument("--json", type=Path, help="write beats/onsets/tempo to this JSON file")
-    p.add_argument("--tracker", default="aubio", help="beat tracker (default: aubio)")
+    p.add_argument("--tracker", choices=sorted(TRACKERS), default=AnalysisConfig.tracker,
+                   help=f"beat tracker (default: {AnalysisConfig.tracker})")
     p.set_defaults(func=cmd_analyze)
     return parser
 

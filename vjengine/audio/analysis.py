@@ -13,6 +13,7 @@ from typing import Protocol
 import aubio
 import numpy as np
 
+from vjengine.audio.beat_tracker import PredictiveBeatTracker
 from vjengine.audio.features import AudioFeatures
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 BANDS_HZ = {"bass": (20.0, 250.0), "mid": (250.0, 4000.0), "treble": (4000.0, 16000.0)}
 AVERAGE_SECONDS = 4.0  # running average the band energies are measured against
 ATTACK_SECONDS, RELEASE_SECONDS = 0.03, 0.5  # smoothing of the *_att values
+MAX_BEAT_LOOKAHEAD = 0.15  # beats are predicted half a beat ahead: 0.15 s at 200 BPM
 
 
 @dataclass(frozen=True)
@@ -30,18 +32,29 @@ class AnalysisConfig:
     hop_size: int = 512
     window_size: int = 1024
     onset_method: str = "specflux"
-    tracker: str = "aubio"
+    tracker: str = "predictive"
+    # Beats are reported this many seconds before they sound (with their predicted time), so a
+    # visual rendered and displayed that much later still lands on the beat. Set it to the
+    # render + display latency; at most MAX_BEAT_LOOKAHEAD. aubio's tracker ignores it.
+    beat_lookahead: float = 0.05
+
+    def __post_init__(self):
+        if not 0.0 <= self.beat_lookahead <= MAX_BEAT_LOOKAHEAD:
+            raise ValueError(f"beat_lookahead must be within 0..{MAX_BEAT_LOOKAHEAD} s, got {self.beat_lookahead}")
 
 
 class TempoTracker(Protocol):
-    """A causal beat tracker fed the same hops as the analysis."""
+    """A causal beat tracker fed the same hops as the analysis, with their magnitude spectra."""
 
     name: str
     bpm: float
-    confidence: float
+    confidence: float  # 0..1
 
-    def process(self, hop: np.ndarray, t_end: float) -> float | None:
-        """Feed one hop ending at stream time t_end; return a beat's time if one fell in it."""
+    def process(self, hop: np.ndarray, t_end: float, magnitudes: np.ndarray) -> float | None:
+        """Feed one hop ending at stream time t_end; return a beat's time if one is due.
+
+        The time may lie up to config.beat_lookahead after t_end (a predicted beat).
+        """
 
 
 class AubioTempo:
@@ -54,14 +67,14 @@ class AubioTempo:
         self.bpm = 0.0
         self.confidence = 0.0
 
-    def process(self, hop: np.ndarray, t_end: float) -> float | None:
+    def process(self, hop: np.ndarray, t_end: float, magnitudes: np.ndarray) -> float | None:
         is_beat = bool(self._tempo(hop)[0])
         self.bpm = float(self._tempo.get_bpm())
         self.confidence = float(self._tempo.get_confidence())
         return float(self._tempo.get_last_s()) if is_beat else None
 
 
-TRACKERS: dict[str, type] = {"aubio": AubioTempo}
+TRACKERS: dict[str, type] = {"predictive": PredictiveBeatTracker, "aubio": AubioTempo}
 
 
 def make_tracker(config: AnalysisConfig) -> TempoTracker:
@@ -119,7 +132,8 @@ class Analyzer:
             raise ValueError(f"analysis hop must be float32[{self.config.hop_size}], got {hop.dtype}{hop.shape}")
         self._samples_done += self.config.hop_size
         t_end = self._samples_done / self.config.samplerate
-        power = np.square(self._pvoc(hop).norm)
+        magnitudes = self._pvoc(hop).norm
+        power = np.square(magnitudes)
         for name, smoother in self._bands.items():
             smoother.update(float(power[self._band_masks[name]].sum()), self._energy_floor)
         previous = self.features
@@ -127,7 +141,7 @@ class Analyzer:
         if self._onset(hop)[0]:
             onset_t, onset_count = float(self._onset.get_last_s()), onset_count + 1
         beat_t, beat_count = previous.beat_t, previous.beat_count
-        beat = self.tracker.process(hop, t_end)
+        beat = self.tracker.process(hop, t_end, magnitudes)
         if beat is not None:
             beat_t, beat_count = beat, beat_count + 1
         bands = self._bands

@@ -1,0 +1,167 @@
+"""Beat and tempo tracking on generated music with exact ground truth, through the engine's own analysis."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import mir_eval
+import numpy as np
+import pytest
+
+from tests.conftest import need_program
+from vjengine.audio.analysis import AnalysisConfig, Analyzer
+from vjengine.audio.filesource import hops
+from vjengine.audio.timeline import analyze_samples
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import beat_stress_set  # noqa: E402  (tools/ is not a package)
+import eval_beats  # noqa: E402
+
+CASE_SECONDS = 24.0  # short versions of the stress cases; the first 5 s are not scored
+F_TARGET = 0.90
+
+
+def _samples(case) -> np.ndarray:
+    return (case.audio * beat_stress_set.PEAK).astype(np.float32)
+
+
+def _f_measure(case, timeline) -> float:
+    ref = mir_eval.beat.trim_beats(case.beats)
+    est = mir_eval.beat.trim_beats(np.sort(np.array(timeline.beats)))
+    return mir_eval.beat.f_measure(ref, est, f_measure_threshold=0.07)
+
+
+@pytest.fixture(scope="module")
+def timelines():
+    """Each stress case (short version) analysed once by the default tracker."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            case = beat_stress_set.generate(name, CASE_SECONDS)
+            cache[name] = (case, analyze_samples(_samples(case)))
+        return cache[name]
+
+    return get
+
+
+def test_default_tracker_is_the_predictive_one():
+    assert AnalysisConfig().tracker == "predictive"
+    assert Analyzer().tracker.name == "predictive"
+
+
+KNOWN_SHORT = {
+    # The phase follows an abrupt 120 -> 140 jump only once the tempo estimate has switched (~2 s),
+    # so about four beats land 70-200 ms late: F is 0.86-0.89 against the 0.90 target.
+    "tempo_jump_120to140": "phase re-locks ~2 s after an abrupt tempo jump (F 0.86-0.89)",
+}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_SHORT[name])) if name in KNOWN_SHORT
+    else name for name in beat_stress_set.CASES])
+def test_stress_case_meets_the_beat_f_measure_target(name, timelines):
+    case, timeline = timelines(name)
+    assert _f_measure(case, timeline) >= F_TARGET
+
+
+def test_tempo_is_within_2_percent_8_seconds_after_a_tempo_change(timelines):
+    case, timeline = timelines("tempo_jump_120to140")
+    change = CASE_SECONDS / 2
+    late = [bpm for t, bpm in timeline.tempo if t >= change + 8.0]
+    assert late, "no beats reported after the tempo change"
+    assert all(abs(bpm / 140.0 - 1.0) <= 0.02 for bpm in late)
+
+
+@pytest.mark.parametrize("name,bpm", [("steady_70_rock", 70.0), ("steady_174_dnb", 174.0)])
+def test_slow_and_fast_tempi_are_octave_correct(name, bpm, timelines):
+    case, timeline = timelines(name)
+    settled = [tempo for t, tempo in timeline.tempo if t >= 8.0]
+    assert settled and all(abs(tempo / bpm - 1.0) <= 0.02 for tempo in settled)
+
+
+@pytest.mark.parametrize("tracker", ["aubio", "predictive"])
+@pytest.mark.parametrize("bpm", [90, 120, 140])
+def test_drum_track_tempo_within_3_percent(tracker, bpm):
+    beats = beat_stress_set.beat_grid(16.0, lambda t: bpm)
+    audio, _, _ = beat_stress_set.render(beats, 16.0, np.random.default_rng(bpm), style="four")
+    samples = (audio / np.abs(audio).max() * beat_stress_set.PEAK).astype(np.float32)
+    timeline = analyze_samples(samples, AnalysisConfig(tracker=tracker))
+    assert abs(timeline.bpm / bpm - 1.0) <= 0.03
+
+
+def test_no_beats_are_reported_during_silence(timelines):
+    case, timeline = timelines("gaps_124")
+    gaps = [(CASE_SECONDS / 3, CASE_SECONDS / 3 + 4.0), (2 * CASE_SECONDS / 3, 2 * CASE_SECONDS / 3 + 1.0)]
+    hold = 0.5  # the gate waits a moment before calling the input silent
+    for start, end in gaps:
+        assert not [t for t in timeline.beats if start + hold <= t < end]
+    assert any(t > gaps[0][1] for t in timeline.beats), "the beat did not come back after the gap"
+
+
+def test_beats_are_reported_ahead_by_at_most_the_lookahead():
+    case = beat_stress_set.generate("steady_128_four", 12.0)
+    config = AnalysisConfig(beat_lookahead=0.1)
+    analyzer = Analyzer(config)
+    previous = analyzer.features
+    leads = []
+    for hop in hops(_samples(case), config.hop_size):
+        features = analyzer.process(hop)
+        if features.beat_count != previous.beat_count:
+            leads.append(features.beat_t - features.t)
+        previous = features
+    assert len(leads) > 10
+    assert max(leads) <= config.beat_lookahead + 1e-9
+    assert np.median(leads) > 0.05  # most beats are known before they sound
+
+
+def test_lookahead_outside_its_range_is_refused():
+    with pytest.raises(ValueError, match="beat_lookahead"):
+        AnalysisConfig(beat_lookahead=0.5)
+
+
+def test_confidence_separates_steady_music_from_noise_and_silence(timelines):
+    _, music = timelines("steady_128_four")
+    noise = analyze_samples((0.3 * np.random.default_rng(1).standard_normal(44100 * 12)).astype(np.float32))
+    silent = analyze_samples(np.zeros(44100 * 6, dtype=np.float32))
+    assert 0.0 <= 2 * noise.confidence < music.confidence <= 1.0
+    assert silent.beats == [] and silent.confidence == 0.0
+
+
+def test_analyze_cli_uses_the_default_tracker(tmp_path):
+    need_program("ffmpeg")
+    case = beat_stress_set.generate("steady_128_four", 10.0)
+    beat_stress_set.write_case(case, tmp_path)
+    out = tmp_path / "result.json"
+    proc = subprocess.run([sys.executable, "-m", "vjengine", "analyze", str(tmp_path / f"{case.name}.wav"),
+                           "--json", str(out)], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text())
+    assert result["tracker"] == "predictive"
+    assert abs(result["bpm"] / 128.0 - 1.0) <= 0.02
+    assert len(result["beats"]) >= 10
+
+
+def test_eval_tool_scores_both_trackers(tmp_path, capsys):
+    need_program("ffmpeg")
+    for name in ("steady_128_four", "steady_90_rock"):
+        beat_stress_set.write_case(beat_stress_set.generate(name, 10.0), tmp_path)
+    out = tmp_path / "scores.json"
+    assert eval_beats.main([str(tmp_path), "--json", str(out)]) == 0
+    table = json.loads(out.read_text())
+    assert set(table) == {"steady_128_four", "steady_90_rock"}
+    for scores in table.values():
+        assert set(scores) == {"predictive", "aubio"}
+        assert scores["predictive"]["F"] >= F_TARGET
+        assert 0.0 < scores["predictive"]["CPU"]
+    assert "mean" in capsys.readouterr().out
+
+
+def test_eval_tool_refuses_a_folder_without_annotations(tmp_path, capsys):
+    assert eval_beats.main([str(tmp_path)]) == 2
+    assert "no audio file" in capsys.readouterr().err

@@ -1,0 +1,158 @@
+"""Causal beat tracker: cumulative-score phase tracking that predicts each beat before it sounds.
+
+The method follows the real-time trackers of Davies & Plumbley (2007) and Stark, Davies &
+Plumbley (2009): a cumulative score adds each frame's onset strength to the best score one beat
+period earlier (weighted by a log-Gaussian around the period), so the score peaks on a regular
+chain of onsets. Half a beat after each beat the score is extrapolated one period into the
+future (with no onsets) and the next beat is predicted where it peaks, near the expected time.
+The tempo comes from TempoEstimator. Beats are reported `beat_lookahead` seconds before they
+happen, with their predicted time; none are reported while the input is silent, but the phase
+keeps running so the beat picks up again where it should.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vjengine.audio.onset_strength import OnsetStrength
+from vjengine.audio.tempo_estimate import MIN_BPM, TempoEstimator
+
+if TYPE_CHECKING:
+    from vjengine.audio.analysis import AnalysisConfig
+
+SCORE_MEMORY = 0.9  # weight of the past chain against the current onset in the cumulative score
+TIGHTNESS = 3.0  # width of the log-Gaussian weight around one period: higher = stricter tempo
+EXPECTATION_WIDTH = 1.0  # std (in beat periods) of the window around the expected next beat
+TEMPO_UPDATE_SECONDS = 0.1
+WARMUP_SECONDS = 3.0  # onset history needed before the first tempo estimate
+SILENCE_DB = -40.0  # input this far below its long-term level counts as silence
+SILENCE_FLOOR_DB = -90.0  # and below this absolute level (dBFS) always
+SILENCE_HOLD_SECONDS = 0.3  # silence starts this long after the last hop above the threshold
+LONG_LEVEL_SECONDS = 10.0  # time constant of the long-term input level
+ONSET_DELAY_SECONDS = 0.012  # an onset peaks in the onset strength this long after it sounds
+
+
+class _Ring:
+    """Fixed-size history of floats; `last(n)` is a contiguous view, oldest first."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._data = np.zeros(2 * size)
+        self._end = size  # values live in [_end - size, _end)
+
+    def push(self, value: float) -> None:
+        if self._end == 2 * self._size:
+            self._data[:self._size] = self._data[self._size:]
+            self._end = self._size
+        self._data[self._end] = value
+        self._end += 1
+
+    def last(self, count: int) -> np.ndarray:
+        return self._data[self._end - count:self._end]
+
+
+class PredictiveBeatTracker:
+    """Tempo (comb filter + prior + HMM) and phase (cumulative score) from the onset strength.
+
+    Implements the TempoTracker protocol; called by the analysis thread once per hop.
+    confidence is the periodicity of the onsets at the tracked tempo (0 = none, 1 = perfectly
+    periodic; steady dance music gives about 0.2-0.4, noise near 0) and 0 while the input is silent.
+    """
+
+    name = "predictive"
+
+    def __init__(self, config: AnalysisConfig):
+        self.samplerate = config.samplerate
+        self.hop_seconds = config.hop_size / config.samplerate
+        self.lookahead = config.beat_lookahead
+        frames_per_second = 1.0 / self.hop_seconds
+        self._onset_strength = OnsetStrength(config.samplerate, config.window_size, config.hop_size)
+        self._tempo = TempoEstimator(frames_per_second)
+        self._onsets = _Ring(self._tempo.history)
+        self._max_lag = int(math.ceil(2 * 60.0 * frames_per_second / MIN_BPM))
+        self._scores = _Ring(self._max_lag)
+        self._lags = np.arange(self._max_lag, 0, -1, dtype=float)  # lag of each entry of last(max_lag)
+        self._weights = np.zeros(self._max_lag)
+        self._period = 0.0  # frames per beat
+        self._update_every = max(1, round(TEMPO_UPDATE_SECONDS * frames_per_second))
+        self._warmup = round(WARMUP_SECONDS * frames_per_second)
+        self._frame = -1  # index of the latest frame
+        self._last_beat = -math.inf  # frame (fractional) of the latest beat, reported or silent
+        self._next_beat: float | None = None  # predicted frame of the next beat
+        self._level_rate = 1.0 - math.exp(-self.hop_seconds / LONG_LEVEL_SECONDS)
+        self._long_power = self._long_weight = 0.0
+        self._silence_hold = round(SILENCE_HOLD_SECONDS * frames_per_second)
+        self._last_sound = -self._silence_hold - 1  # latest frame above the silence threshold
+        self.bpm = 0.0
+        self.confidence = 0.0
+
+    def process(self, hop: np.ndarray, t_end: float, magnitudes: np.ndarray) -> float | None:
+        """Feed one hop ending at stream time t_end and its magnitude spectrum.
+
+        Returns the (predicted) time of a beat that is due within beat_lookahead seconds, or None.
+        """
+        self._frame += 1
+        silent = self._update_level(hop)
+        onset = self._onset_strength(magnitudes)
+        self._onsets.push(onset)
+        if self._frame >= self._warmup and self._frame % self._update_every == 0:
+            self._update_tempo()
+        if self._period <= 0.0:
+            self._scores.push(onset)
+            return None
+        past = self._scores.last(self._max_lag)
+        chain = float((past * self._weights).max())
+        self._scores.push((1.0 - SCORE_MEMORY) * onset + SCORE_MEMORY * chain)
+        self.confidence = 0.0 if silent else self._tempo.strength
+        if self._next_beat is None and self._frame - self._last_beat >= 0.5 * self._period:
+            self._next_beat = self._predict()
+        if self._next_beat is None:
+            return None
+        beat_t = self._frame_time(self._next_beat)
+        if beat_t - self.lookahead > t_end:
+            return None
+        self._last_beat, self._next_beat = self._next_beat, None
+        return None if silent else beat_t
+
+    def _frame_time(self, frame: float) -> float:
+        """Stream time of the onset that peaks in the onset strength at (fractional) frame."""
+        return (frame + 1) * self.hop_seconds - ONSET_DELAY_SECONDS
+
+    def _update_level(self, hop: np.ndarray) -> bool:
+        """Track the input power; True while the input is silent."""
+        power = float(np.dot(hop, hop)) / len(hop)
+        self._long_power += self._level_rate * (power - self._long_power)
+        self._long_weight += self._level_rate * (1.0 - self._long_weight)
+        floor = max(self._long_power / self._long_weight * 10 ** (SILENCE_DB / 10), 10 ** (SILENCE_FLOOR_DB / 10))
+        if power >= floor:
+            self._last_sound = self._frame
+        return self._frame - self._last_sound > self._silence_hold
+
+    def _update_tempo(self) -> None:
+        history = self._onsets.last(min(self._frame + 1, self._tempo.history))
+        bpm = self._tempo.update(history)
+        if bpm <= 0.0:
+            return
+        self.bpm = bpm
+        self._period = 60.0 / (bpm * self.hop_seconds)
+        ratio = self._lags / self._period
+        inside = (ratio >= 0.5) & (ratio <= 2.0)
+        self._weights = np.where(inside, np.exp(-0.5 * (TIGHTNESS * np.log(np.maximum(ratio, 1e-9))) ** 2), 0.0)
+
+    def _predict(self) -> float:
+        """Frame of the next beat: where the cumulative score, run on without onsets, peaks."""
+        period = self._period
+        horizon = max(1, int(round(period)))
+        scores = np.concatenate([self._scores.last(self._max_lag), np.zeros(horizon)])
+        for step in range(horizon):
+            end = self._max_lag + step
+            scores[end] = SCORE_MEMORY * float((scores[end - self._max_lag:end] * self._weights).max())
+        future = scores[self._max_lag:]
+        expected = self._last_beat + period - self._frame if math.isfinite(self._last_beat) else 0.5 * period
+        offsets = np.arange(1, horizon + 1, dtype=float)
+        window = np.exp(-0.5 * ((offsets - expected) / (EXPECTATION_WIDTH * period)) ** 2)
+        best = int(np.argmax(future * window))
+        return self._frame + 1 + best

@@ -1,0 +1,65 @@
+"""Onset strength for beat tracking: level-normalised log spectral flux in log-spaced bands."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+BANDS_PER_OCTAVE = 4
+LOWEST_HZ, HIGHEST_HZ = 30.0, 16000.0
+COMPRESSION = 100.0  # log1p(COMPRESSION * magnitude / running level): ~log scale above 1% of the level
+LEVEL_SECONDS = 10.0  # time constant of the running level the spectrum is divided by
+LEVEL_FLOOR = 1e-9  # below this mean band magnitude the input counts as digital silence
+MEAN_SECONDS = 0.5  # running mean subtracted from the flux (an adaptive threshold)
+
+
+def log_filterbank(samplerate: int, window_size: int) -> np.ndarray:
+    """Triangular filters, BANDS_PER_OCTAVE per octave, on the rfft bins; each row sums to 1.
+
+    Centre frequencies that round to the same bin are merged, so the low bands stay one bin apart.
+    """
+    bin_hz = samplerate / window_size
+    count = int(math.log2(HIGHEST_HZ / LOWEST_HZ) * BANDS_PER_OCTAVE) + 1
+    centres = LOWEST_HZ * 2.0 ** (np.arange(count) / BANDS_PER_OCTAVE)
+    bins = np.unique(np.round(centres / bin_hz).astype(int))
+    bins = bins[(bins > 0) & (bins <= window_size // 2)]
+    matrix = np.zeros((len(bins) - 2, window_size // 2 + 1), dtype=np.float32)
+    for row, (lo, mid, hi) in enumerate(zip(bins[:-2], bins[1:-1], bins[2:])):
+        matrix[row, lo:mid + 1] = np.linspace(0.0, 1.0, mid - lo + 1)
+        matrix[row, mid:hi + 1] = np.linspace(1.0, 0.0, hi - mid + 1)
+        matrix[row] /= matrix[row].sum()
+    return matrix
+
+
+class OnsetStrength:
+    """Per-hop onset strength: half-wave rectified rise of log band magnitudes, summed over bands.
+
+    The magnitudes are divided by their slowly tracked level before log compression, so the result
+    does not depend on the input gain; a running mean is subtracted (and the result rectified) so a
+    steady noise floor adds nothing. Called by the analysis thread, once per hop.
+    """
+
+    def __init__(self, samplerate: int, window_size: int, hop_size: int):
+        self._filterbank = log_filterbank(samplerate, window_size)
+        hop_seconds = hop_size / samplerate
+        self._level_rate = 1.0 - math.exp(-hop_seconds / LEVEL_SECONDS)
+        self._mean_rate = 1.0 - math.exp(-hop_seconds / MEAN_SECONDS)
+        self._level = 0.0
+        self._level_weight = 0.0  # bias correction while the level warms up
+        self._mean = 0.0
+        self._previous: np.ndarray | None = None
+
+    def __call__(self, magnitudes: np.ndarray) -> float:
+        """Onset strength (>= 0) of the frame whose magnitude spectrum is given."""
+        bands = self._filterbank @ magnitudes
+        self._level += self._level_rate * (float(bands.mean()) - self._level)
+        self._level_weight += self._level_rate * (1.0 - self._level_weight)
+        level = max(self._level / self._level_weight, LEVEL_FLOOR)
+        compressed = np.log1p(bands * (COMPRESSION / level))
+        previous, self._previous = self._previous, compressed
+        if previous is None:
+            return 0.0
+        flux = float(np.maximum(compressed - previous, 0.0).sum())
+        self._mean += self._mean_rate * (flux - self._mean)
+        return max(flux - self._mean, 0.0)

@@ -1,0 +1,95 @@
+"""Causal tempo estimate: comb filter over the onset autocorrelation, a tempo prior and an HMM."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_BPM, MAX_BPM = 55.0, 215.0
+BPM_STEP = 1.01  # ratio between neighbouring tempo states
+HISTORY_SECONDS = 9.0  # onset strength the autocorrelation looks at
+RECENCY_SECONDS = 3.0  # older onsets are faded out exponentially, so tempo changes show up soon
+HARMONICS = 4  # the comb sums the autocorrelation at 1..HARMONICS beat periods
+SMOOTHING_FRAMES = 5  # Hann smoothing of the autocorrelation: tolerates timing jitter
+PRIOR_BPM, PRIOR_OCTAVES = 150.0, 1.0  # log-Gaussian tempo prior: centre and width
+DRIFT_PER_UPDATE = 1.5  # std of the tempo change between updates, in states (1 state = 1%)
+JUMP_PROBABILITY = 0.02  # chance per update of a jump to any tempo (a new track, a tempo change)
+
+
+def _interpolation_rows(lags: np.ndarray, size: int) -> np.ndarray:
+    """Matrix R with R @ acf = acf linearly interpolated at the fractional lags."""
+    rows = np.zeros((len(lags), size))
+    lower = np.floor(lags).astype(int)
+    frac = lags - lower
+    inside = lower + 1 < size
+    idx = np.nonzero(inside)[0]
+    rows[idx, lower[idx]] = 1.0 - frac[idx]
+    rows[idx, lower[idx] + 1] = frac[idx]
+    return rows
+
+
+class TempoEstimator:
+    """Tempo from the recent onset strength, tracked over time by an HMM over log-spaced tempi.
+
+    Salience of a beat period T: the mean autocorrelation at T, 2T, .. HARMONICS*T (a comb filter)
+    plus the autocorrelation at the best subdivision of the beat (T/2 or T/3), so a tempo whose
+    beats are not subdivided by the music (a doubled tempo) scores low. The salience is weighted by
+    a log-Gaussian tempo prior and filtered forward through an HMM whose states drift slowly and
+    rarely jump, which keeps the octave stable and follows tempo changes within a few seconds.
+    """
+
+    def __init__(self, frames_per_second: float):
+        self.frames_per_second = frames_per_second
+        self.bpms = MIN_BPM * BPM_STEP ** np.arange(int(np.log(MAX_BPM / MIN_BPM) / np.log(BPM_STEP)) + 1)
+        periods = 60.0 * frames_per_second / self.bpms
+        self.history = int(HISTORY_SECONDS * frames_per_second)
+        self._fft_size = 1 << int(np.ceil(np.log2(2 * self.history)))
+        size = int(np.ceil(HARMONICS * periods.max())) + 2
+        comb = sum(_interpolation_rows(k * periods, size) for k in range(1, HARMONICS + 1)) / HARMONICS
+        self._comb = comb
+        self._halves = _interpolation_rows(periods / 2, size)
+        self._thirds = _interpolation_rows(periods / 3, size)
+        self._lags = size
+        window = np.hanning(SMOOTHING_FRAMES + 2)[1:-1]
+        self._smoothing = window / window.sum()
+        self._lag_index = np.arange(size)
+        self._recency = np.exp((np.arange(self.history) - self.history + 1) / (RECENCY_SECONDS * frames_per_second))
+        self._prior = np.exp(-0.5 * (np.log2(self.bpms / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
+        index = np.arange(len(self.bpms))
+        drift = np.exp(-0.5 * ((index[:, None] - index[None, :]) / DRIFT_PER_UPDATE) ** 2)
+        drift /= drift.sum(axis=0, keepdims=True)
+        self._transition = (1.0 - JUMP_PROBABILITY) * drift + JUMP_PROBABILITY / len(index)
+        self._posterior = self._prior / self._prior.sum()
+        self.bpm = 0.0
+        self.strength = 0.0  # comb salience at the chosen tempo: 1 = perfectly periodic onsets
+
+    def update(self, onset_strength: np.ndarray) -> float:
+        """Feed the latest `history` onset-strength frames (oldest first); return the tempo (BPM)."""
+        x = np.sqrt(onset_strength)  # compressed, so soft subdivisions count next to loud beats
+        x -= x.mean()
+        x *= self._recency[-len(x):]
+        spectrum = np.fft.rfft(x, self._fft_size)
+        acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, self._fft_size)[:self._lags]
+        if acf[0] <= 0.0:
+            self.strength = 0.0
+            return self.bpm
+        count = len(x)  # fewer than `history` frames while the stream is young
+        unbias = count / np.maximum(count - self._lag_index, 0.25 * count)
+        acf = np.convolve(acf * unbias / acf[0], self._smoothing, mode="same")
+        subdivision = np.maximum(np.maximum(self._halves @ acf, self._thirds @ acf), 0.0)
+        periodicity = self._comb @ acf
+        salience = np.maximum(periodicity + subdivision, 1e-3) * self._prior
+        posterior = (self._transition @ self._posterior) * (salience / salience.max())
+        self._posterior = posterior / posterior.sum()
+        best = int(np.argmax(self._posterior))
+        self.bpm = float(self.bpms[best] * BPM_STEP ** self._peak_offset(self._posterior, best))
+        self.strength = float(np.clip(periodicity[best], 0.0, 1.0))
+        return self.bpm
+
+    @staticmethod
+    def _peak_offset(values: np.ndarray, best: int) -> float:
+        """Parabolic interpolation of the peak position around index best, in states."""
+        if best == 0 or best == len(values) - 1:
+            return 0.0
+        left, mid, right = np.log(values[best - 1:best + 2] + 1e-300)
+        curvature = left - 2.0 * mid + right
+        return 0.0 if curvature >= 0.0 else float(np.clip(0.5 * (left - right) / curvature, -0.5, 0.5))
