@@ -54,9 +54,9 @@ class LiveEngine:
         raise AssertionError(f"engine never reached: {what}; last telemetry {self.last()}; "
                              f"log tail:\n{self.log_tail()}")
 
-    def log_tail(self) -> str:
+    def log_tail(self, lines: int = 60) -> str:
         self.log.flush()
-        return "\n".join((self.tmp / "engine.log").read_text().splitlines()[-25:])
+        return "\n".join((self.tmp / "engine.log").read_text().splitlines()[-lines:])
 
     def window_id(self) -> str:
         deadline = time.monotonic() + 20
@@ -71,13 +71,17 @@ class LiveEngine:
         subprocess.run(["xdotool", "key", "--window", self.window_id(), name], check=True)
 
     def stop(self) -> int:
+        """Press Esc; if the engine has not quit within 30 s, dump its threads and fail."""
         if self.proc.poll() is None:
             try:
                 self.key("Escape")
-                self.proc.wait(timeout=20)
-            except (AssertionError, subprocess.TimeoutExpired, subprocess.CalledProcessError):
-                self.proc.send_signal(signal.SIGINT)
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=30)
+            except (AssertionError, subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
+                self.proc.send_signal(signal.SIGUSR1)  # faulthandler: every thread's stack to the log
+                time.sleep(1.0)
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"engine did not quit on Esc ({exc}); log tail:\n{self.log_tail()}")
         self.log.close()
         return self.proc.returncode
 

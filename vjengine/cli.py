@@ -118,8 +118,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     """The live show."""
     from dataclasses import replace
 
+    import faulthandler
+    import signal
+
     from vjengine.app import Engine
     from vjengine.config import EngineConfig
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
 
     config = EngineConfig.from_toml(args.config) if args.config else EngineConfig()
     audio = replace(config.audio, **{k: v for k, v in {
