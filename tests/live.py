@@ -55,7 +55,8 @@ class LiveEngine:
                              f"log tail:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 60) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return "\n".join((self.tmp / "engine.log").read_text().splitlines()[-lines:])
 
     def window_id(self) -> str:

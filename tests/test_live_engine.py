@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import need_real
 from tests.live import LiveEngine, grab_window, need_display_and_pulse, play
 from vjengine.demo import drum_loop, write_wav
 
@@ -111,3 +112,48 @@ def test_no_display_points_to_render(styles, tmp_path):
                              "--frames", "1"], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 2
     assert "no display" in result.stderr and "vjengine render" in result.stderr
+
+
+def test_preview_window_and_recording_with_the_input_audio(styles, groove_120, tmp_path):
+    need_display_and_pulse()
+    out = tmp_path / "show.mp4"
+    engine = LiveEngine(tmp_path, *ENGINE_ARGS, "--styles", str(styles), "--preview",
+                        "--record", str(out))
+    player = None
+    try:
+        warm(engine)
+        player = play(groove_120)
+        started = engine.wait_for(lambda r: r["level"] > 0.01, 15, "audio arriving")
+        preview = subprocess.run(["xdotool", "search", "--name", "^vjengine preview$"],
+                                 capture_output=True, text=True).stdout.split()
+        assert preview, "no preview window"
+        picture = grab_window(preview[0], tmp_path / "preview.png")
+        assert picture.shape == (360, 640, 3) and picture[20:60, 20:300].mean() < picture.mean() + 40
+        engine.wait_for(lambda r: r["t"] - started["t"] > 4.0, 20, "four more seconds of show")
+    finally:
+        if player is not None:
+            player.kill()
+        assert engine.stop() == 0
+    record = engine.last()
+    assert record["record_dropped"] == 0 and record["recorded"] > 30
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,duration",
+                            "-of", "csv=p=0", str(out)], capture_output=True, text=True, check=True)
+    streams = dict(line.split(",")[:2] for line in probe.stdout.split())
+    assert set(streams) == {"h264", "aac"}
+    shown = record["t"] - engine.records()[0]["t"]
+    assert abs(float(streams["h264"]) - shown) < 1.5 and abs(float(streams["aac"]) - shown) < 1.5
+    assert list(tmp_path.glob(".show*")) == []  # temporary files are gone
+
+
+def test_demo_input_loops_the_demo_track(styles, tmp_path):
+    need_real(bool(os.environ.get("DISPLAY")), "an X display (Xvfb) in $DISPLAY")
+    engine = LiveEngine(tmp_path, "--input", "demo", "--size", "320x180", "--fps", "30",
+                        "--styles", str(styles))
+    try:
+        warm(engine)
+        record = engine.wait_for(lambda r: r["onsets"] > 10 and abs(r["bpm"] - 124) / 124 < 0.03, 30,
+                                 "the demo track's 124 BPM")
+        assert record["input"] == "demo"
+    finally:
+        assert engine.stop() == 0
+    assert "audio input: the demo track, looping" in engine.log_tail(200)

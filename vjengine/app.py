@@ -6,13 +6,14 @@ import logging
 import math
 import time
 from collections import Counter
+from pathlib import Path
 
 import glfw
 from PIL import Image
 
 from vjengine.audio.analysis import AnalysisConfig, AnalysisThread, Analyzer
 from vjengine.audio.capture import AudioInput, find_device
-from vjengine.audio.filesource import LoopInput
+from vjengine.audio.filesource import LoopInput, decode
 from vjengine.config import EngineConfig
 from vjengine.control.events import ControlBus, ControlEvent
 from vjengine.control.params import SPECS, ParamState
@@ -43,8 +44,14 @@ HUD_PERIOD = 0.125
 
 
 def open_audio(config: EngineConfig):
-    """The configured input device, or (with none present) the demo track looping as the input."""
+    """The input: a device, "demo" or an audio file looping, or (no device at all) the demo track."""
     audio = config.audio
+    if audio.input == "demo":
+        log.info("audio input: the demo track, looping")
+        return LoopInput(demo_track(), audio.samplerate)
+    if audio.input is not None and Path(audio.input).is_file():
+        log.info("audio input: %s, looping", audio.input)
+        return LoopInput(decode(audio.input, audio.samplerate), audio.samplerate)
     device = find_device(audio.input)  # a named device that doesn't exist is an InputError
     if device is None:
         if not audio.demo_fallback:
@@ -211,6 +218,9 @@ class Engine:
             "overruns": self.source.ring.overruns, "style_a": self.names.get("a"),
             "style_b": self.names.get("b"), "xfade": round(self.params.current["xfade"], 3),
             "hud": self.hud, "late": self.stats.late, "errors": dict(self.errors),
+            "windows": 1 + (self.preview is not None),
+            "recorded": self.recorder.written if self.recorder else 0,
+            "record_dropped": self.recorder.dropped if self.recorder else 0,
         }
 
     def run(self) -> int:

@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="the live show: line-in audio -> CPPN -> window")
     p.add_argument("--config", type=Path, help="engine config TOML ([audio], [render], ...)")
-    p.add_argument("--input", help="audio input: device index or name substring (default: system default)")
+    p.add_argument("--input", help="audio input: device index or name substring, 'demo', or an audio "
+                   "file to loop (default: the system default input, else the demo track)")
     p.add_argument("--samplerate", type=int, help="input sample rate (default 44100)")
     p.add_argument("--channel", type=parse_channel, help="input channel number, or 'mix' (default)")
     p.add_argument("--gain", type=float, help="input gain (default 1.0)")
