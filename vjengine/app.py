@@ -11,7 +11,7 @@ from pathlib import Path
 import glfw
 from PIL import Image
 
-from vjengine.audio.analysis import AnalysisConfig, AnalysisThread, Analyzer
+from vjengine.audio.analysis import MAX_BEAT_LOOKAHEAD, AnalysisConfig, AnalysisThread, Analyzer
 from vjengine.audio.capture import AudioInput, find_device
 from vjengine.audio.filesource import LoopInput, decode
 from vjengine.config import EngineConfig
@@ -94,8 +94,10 @@ class Engine:
         self.params = ParamState(config.params)
         self.params.jump()
         self.source = open_audio(config)
-        self.analysis = AnalysisThread(self.source, Analyzer(AnalysisConfig(samplerate=config.audio.samplerate)),
-                                       gain=config.audio.gain)
+        # Beats must be known `latency` early for a picture rendered that far ahead to land on them.
+        analysis = AnalysisConfig(samplerate=config.audio.samplerate,
+                                  beat_lookahead=min(max(render.latency, 0.0), MAX_BEAT_LOOKAHEAD))
+        self.analysis = AnalysisThread(self.source, Analyzer(analysis), gain=config.audio.gain)
         self.loader = StyleLoader(config.styles_dir)
         self.names = {"a": config.style_a or self.slots[0], "b": config.style_b}
         self.styles: dict[str, Style] = {}

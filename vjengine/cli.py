@@ -126,6 +126,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
 
+    if args.latency is not None and not 0.0 <= args.latency <= 150.0:
+        raise InputError(f"--latency {args.latency}: expected 0..150 ms")
     config = EngineConfig.from_toml(args.config) if args.config else EngineConfig()
     audio = replace(config.audio, **{k: v for k, v in {
         "input": args.input, "samplerate": args.samplerate, "gain": args.gain}.items() if v is not None})
@@ -184,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
     p.add_argument("--backend", help="CPPN backend: auto, cuda, cpu, reference")
-    p.add_argument("--latency", type=float, help="render ahead by this many ms to offset display latency")
+    p.add_argument("--latency", type=float, help="render this many ms ahead of the analysed audio to cover input, render "
+                   "and display latency (default 50, at most 150)")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--frames", type=int, help="stop after N frames (check mode)")

@@ -31,7 +31,8 @@ class RenderConfig:
     backend: str = "auto"
     preview: bool = False
     hud: bool = False
-    latency: float = 0.0  # seconds the picture is rendered ahead, to offset display latency
+    latency: float = 0.05  # seconds the picture is rendered ahead of the analysed audio (input +
+    # render + display latency), so beats land on time; beats are predicted this far ahead
 
 
 @dataclass(frozen=True)
