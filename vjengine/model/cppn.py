@@ -17,6 +17,7 @@ from torch import nn
 from vjengine.model import conditioning
 
 COORD_SIZE = 3  # x, y, r
+MAX_WIDTH, MAX_DEPTH, MAX_FREQUENCY = 1024, 16, 1000.0  # far beyond real-time use; bounds memory
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,14 @@ class CPPNConfig:
     cond_size: int = conditioning.SIZE
 
     def __post_init__(self):
-        if self.width < 1 or self.depth < 1 or self.cond_size < 0:
-            raise ValueError(f"CPPNConfig needs width, depth >= 1 and cond_size >= 0, got {self}")
-        if not math.isfinite(self.frequency) or self.frequency <= 0:
-            raise ValueError(f"CPPNConfig.frequency must be a positive number, got {self.frequency}")
+        for name, value, hi in (("width", self.width, MAX_WIDTH), ("depth", self.depth, MAX_DEPTH),
+                                ("cond_size", self.cond_size, 64)):
+            if type(value) is not int or not (0 if name == "cond_size" else 1) <= value <= hi:
+                raise ValueError(f"CPPNConfig.{name} must be an integer up to {hi}, got {value!r}")
+        if (not isinstance(self.frequency, (int, float)) or isinstance(self.frequency, bool)
+                or not math.isfinite(self.frequency) or not 0 < self.frequency <= MAX_FREQUENCY):
+            raise ValueError(f"CPPNConfig.frequency must be a number in (0, {MAX_FREQUENCY}], "
+                             f"got {self.frequency!r}")
 
     @classmethod
     def from_dict(cls, table: dict) -> "CPPNConfig":
@@ -46,12 +51,18 @@ class CPPNConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def tensor_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Name -> shape of every tensor in the state dict, without building the network."""
+        shapes = {"hidden.0.weight": (self.width, COORD_SIZE + self.cond_size), "hidden.0.bias": (self.width,)}
+        for i in range(1, self.depth):
+            shapes[f"hidden.{i}.weight"] = (self.width, self.width)
+            shapes[f"hidden.{i}.bias"] = (self.width,)
+        shapes["out.weight"], shapes["out.bias"] = (3, self.width), (3,)
+        return shapes
+
     @property
     def parameter_count(self) -> int:
-        first = (COORD_SIZE + self.cond_size + 1) * self.width
-        hidden = (self.depth - 1) * (self.width + 1) * self.width
-        out = (self.width + 1) * 3
-        return first + hidden + out
+        return sum(math.prod(shape) for shape in self.tensor_shapes().values())
 
 
 class CPPN(nn.Module):

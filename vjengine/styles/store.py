@@ -79,6 +79,12 @@ def slugify(text: str) -> str:
     return slug or "style"
 
 
+def _show(value: object, limit: int = 60) -> str:
+    """repr() of a value from a file, shortened so an error stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _read_regular_file(path: Path, limit: int) -> bytes:
     if not path.exists():
         raise StyleError(f"{path}: missing (a style folder needs {STYLE_FILE} and {WEIGHTS_FILE})")
@@ -94,16 +100,23 @@ def _parse_meta(path: Path) -> dict:
     raw = _read_regular_file(path, MAX_TOML_BYTES)
     try:
         meta = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise StyleError(f"{path}: unreadable TOML ({exc})") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "nested too deeply"
+        raise StyleError(f"{path}: unreadable TOML ({reason})") from None
     schema = meta.get("schema")
-    if schema != SCHEMA_VERSION:
-        raise StyleError(f"{path}: unknown schema version {schema!r} (this engine reads {SCHEMA_VERSION})")
+    if schema != SCHEMA_VERSION or type(schema) is not int:
+        raise StyleError(f"{path}: unknown schema version {_show(schema)} (this engine reads {SCHEMA_VERSION})")
+    for key in ("name", "prompt", "method"):
+        if key in meta and not isinstance(meta[key], str):
+            raise StyleError(f"{path}: {key} must be a string, got {type(meta[key]).__name__}")
+    score = meta.get("score", 0.0)
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise StyleError(f"{path}: score must be a finite number, got {_show(score)}")
     layout = meta.get("conditioning", {})
     if not isinstance(layout, dict) or layout.get("layout") != conditioning.LAYOUT_NAME:
         found = layout.get("layout") if isinstance(layout, dict) else layout
         raise StyleError(
-            f"{path}: conditioning layout {found!r} unsupported (expected {conditioning.LAYOUT_NAME!r})"
+            f"{path}: conditioning layout {_show(found)} unsupported (expected {conditioning.LAYOUT_NAME!r})"
         )
     return meta
 
@@ -115,7 +128,7 @@ def _parse_config(path: Path, meta: dict) -> CPPNConfig:
     try:
         config = CPPNConfig.from_dict(table)
     except (TypeError, ValueError) as exc:
-        raise StyleError(f"{path}: bad [cppn] table ({exc})") from None
+        raise StyleError(f"{path}: bad [cppn] table ({str(exc)[:200]})") from None
     if config.cond_size != conditioning.SIZE:
         raise StyleError(
             f"{path}: [cppn] cond_size {config.cond_size} does not match the layout's {conditioning.SIZE}"
@@ -124,7 +137,7 @@ def _parse_config(path: Path, meta: dict) -> CPPNConfig:
 
 
 def _check_weights(path: Path, tensors: dict[str, torch.Tensor], config: CPPNConfig) -> None:
-    expected = {k: tuple(v.shape) for k, v in CPPN(config).state_dict().items()}
+    expected = config.tensor_shapes()
     missing = sorted(set(expected) - set(tensors))
     extra = sorted(set(tensors) - set(expected))
     if missing or extra:
@@ -137,7 +150,7 @@ def _check_weights(path: Path, tensors: dict[str, torch.Tensor], config: CPPNCon
             )
         if not tensor.is_floating_point():
             raise StyleError(f"{path}: tensor {key} is {tensor.dtype}, expected floating point")
-        if not torch.isfinite(tensor).all():
+        if not torch.isfinite(tensor.to(torch.float32)).all():
             raise StyleError(f"{path}: tensor {key} holds NaN or infinite values")
 
 

@@ -1,0 +1,86 @@
+"""Fuzz the engine's untrusted inputs for a long, dedicated run (the test suite runs short versions).
+
+    python tools/fuzz.py styles --cases 100000            # structured mutations (hypothesis)
+    python tools/fuzz.py styles --atheris --seconds 600    # coverage-guided bytes (atheris)
+
+Each target states its contract in its module: a clear refusal or a counted drop, never a crash,
+a hang or a state outside the schema. The summary line counts cases and outcomes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+
+def styles_hypothesis(cases: int) -> Counter:
+    from tools import fuzz_styles
+
+    toml, weights = fuzz_styles.valid_style_bytes()
+    outcomes: Counter = Counter()
+    root = Path(tempfile.mkdtemp(prefix="vj-fuzz-styles-"))
+
+    @settings(max_examples=cases, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck))
+    @given(fuzz_styles.style_cases(toml, weights))
+    def run(case):
+        folder = root / "case" / "style"
+        fuzz_styles.write_case(folder, **case)
+        outcomes[fuzz_styles.check_style_folder(folder)] += 1
+
+    run()
+    return outcomes
+
+
+def styles_atheris(seconds: int) -> None:
+    import atheris
+
+    with atheris.instrument_imports(include=["vjengine", "tomllib", "safetensors"]):
+        from tools import fuzz_styles
+    root = Path(tempfile.mkdtemp(prefix="vj-fuzz-styles-")) / "style"
+    toml, weights = fuzz_styles.valid_style_bytes()
+
+    def one_input(data: bytes) -> None:
+        provider = atheris.FuzzedDataProvider(data)
+        use_base = provider.ConsumeIntInRange(0, 3)
+        new_toml = toml if use_base == 1 else provider.ConsumeBytes(provider.ConsumeIntInRange(0, 2048))
+        new_weights = weights if use_base == 2 else provider.ConsumeBytes(provider.remaining_bytes())
+        fuzz_styles.write_case(root, new_toml, new_weights)
+        fuzz_styles.check_style_folder(root)
+
+    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=4096"], one_input)
+    atheris.Fuzz()
+
+
+HYPOTHESIS = {"styles": styles_hypothesis}
+ATHERIS = {"styles": styles_atheris}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("target", choices=sorted(HYPOTHESIS))
+    parser.add_argument("--cases", type=int, default=100_000, help="hypothesis cases (default 100000)")
+    parser.add_argument("--atheris", action="store_true", help="coverage-guided byte fuzzing instead")
+    parser.add_argument("--seconds", type=int, default=600, help="atheris run time")
+    args = parser.parse_args()
+    if args.atheris:
+        ATHERIS[args.target](args.seconds)
+        return 0
+    start = time.perf_counter()
+    outcomes = HYPOTHESIS[args.target](args.cases)
+    total = sum(outcomes.values())
+    print(f"{args.target}: {total} cases in {time.perf_counter() - start:.0f} s, no contract broken; "
+          + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
