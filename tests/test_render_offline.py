@@ -94,3 +94,39 @@ def test_bad_audio_and_unknown_style_give_one_line_errors(make_style, tmp_path):
                      "--styles", str(tmp_path / "styles"), "-q")
     assert result.returncode == 2 and "nope" in result.stderr
     assert list(tmp_path.glob("*.mp4")) == [] and list(tmp_path.glob(".*.mp4")) == []
+
+
+def test_unwritable_output_folder_is_one_line(make_style, hits_track, tmp_path):
+    make_style("hits", seed=8)
+    audio, _ = hits_track
+    result = run_cli("render", str(audio), "-o", "/proc/vjengine-test.mp4", "--style", "hits",
+                     "--styles", str(tmp_path / "styles"), "--size", "64x36", "-q")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "/proc/vjengine-test.mp4" in result.stderr and "cannot write" in result.stderr
+
+
+def test_disk_full_mid_render_leaves_no_partial_file(make_style, hits_track, tmp_path):
+    """RLIMIT_FSIZE makes every write past 60 kB fail with EFBIG, as a full disk would (ENOSPC)."""
+    import resource
+    import signal
+
+    need_program("ffmpeg")
+    make_style("hits", seed=8)
+    audio, _ = hits_track
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+
+    result = subprocess.run([sys.executable, "-m", "vjengine", "render", str(audio), "-o",
+                             str(out_dir / "full.mp4"), "--style", "hits", "--styles",
+                             str(tmp_path / "styles"), "--size", "320x180", "--render-scale", "0.25",
+                             "-q"], capture_output=True, text=True, timeout=300, preexec_fn=limit_file_size)
+    assert result.returncode == 2, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("vjengine: ") and "full.mp4: encoding failed" in last
+    assert "Traceback" not in result.stderr
+    assert list(out_dir.iterdir()) == []

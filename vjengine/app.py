@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -109,6 +110,8 @@ class Engine:
         self.errors: Counter[str] = Counter()
         self.hud = render.hud
         self.quit = False
+        # Robustness tests force one failing frame: VJ_INJECT_FRAME_FAULT=N raises inside frame N.
+        self.fault_frame = int(os.environ.get("VJ_INJECT_FRAME_FAULT", "0") or 0)
         self.telemetry = TelemetryLog(config.telemetry)
         self.recorder = Recorder(config.record, self.pipeline.size, render.fps, config.audio.samplerate) \
             if config.record else None
@@ -156,6 +159,7 @@ class Engine:
             self.styles[slot] = result
             self.prepared[slot] = self.backend.prepare(result)
             self.names[slot] = slug
+            self.loader.watch(slot, result)
             log.info("style %s: %s", slot.upper(), slug)
 
     # -- the loop --------------------------------------------------------------------------
@@ -168,6 +172,8 @@ class Engine:
         if styles is None:
             return
         try:
+            if self.stats.frames + 1 == self.fault_frame:
+                raise RuntimeError(f"fault injected into frame {self.fault_frame} (VJ_INJECT_FRAME_FAULT)")
             self.renderer.render(t, dt, features, self.params.advance(dt), styles)
         except Exception:  # the show goes on: keep the last good picture, log the first of a kind
             self.errors["frame"] += 1

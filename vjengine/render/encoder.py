@@ -31,7 +31,10 @@ class VideoEncoder:
         folder = self.output.parent if str(self.output.parent) else Path(".")
         if not folder.is_dir():
             raise EncoderError(f"{self.output}: folder {folder} does not exist")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".partial.mp4")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".partial.mp4")
+        except OSError as exc:
+            raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
         os.close(fd)
         self._tmp = Path(tmp)
         self._log = tempfile.TemporaryFile()

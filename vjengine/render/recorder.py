@@ -31,7 +31,10 @@ class Recorder:
         self.fps = fps
         self.samplerate = samplerate
         folder = self.output.parent if str(self.output.parent) else Path(".")
-        fd, audio_path = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".wav")
+        try:
+            fd, audio_path = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".wav")
+        except OSError as exc:
+            raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
         os.close(fd)
         self._audio_path = Path(audio_path)
         self._video_path = folder / f".{self.output.stem}.video.mp4"

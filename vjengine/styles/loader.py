@@ -1,4 +1,4 @@
-"""StyleLoader: loads style folders on its own thread so the render loop never waits on disk."""
+"""StyleLoader: loads style folders on its own thread, and reloads the shown ones when their files change."""
 
 from __future__ import annotations
 
@@ -6,35 +6,69 @@ import queue
 import threading
 from pathlib import Path
 
-from vjengine.styles.store import Style, StyleError, find_style
+from vjengine.styles.store import STYLE_FILE, WEIGHTS_FILE, Style, StyleError, check_slug, find_style
+
+WATCH_SECONDS = 1.0
+
+
+def folder_signature(folder: Path) -> tuple | None:
+    """(mtime, size) of a style's files, or None when they are gone: a change means "reload"."""
+    try:
+        return tuple((s.st_mtime_ns, s.st_size) for s in
+                     ((folder / name).stat() for name in (STYLE_FILE, WEIGHTS_FILE)))
+    except OSError:
+        return None
 
 
 class StyleLoader:
-    """Requests go in by slug; results (Style or StyleError) come out, drained by the render thread."""
+    """Requests go in by slug; results (Style or StyleError) come out, drained by the render thread.
+
+    Styles being shown are watched: an edited folder is reloaded; a deleted or broken one yields
+    one StyleError per change, and the render thread keeps the weights it already has.
+    """
 
     def __init__(self, root: Path):
         self.root = root
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._results: queue.SimpleQueue = queue.SimpleQueue()
+        self._watched: dict[str, tuple[str, tuple | None]] = {}
         self._thread = threading.Thread(target=self._run, daemon=True, name="style-loader")
         self._thread.start()
 
     def request(self, slot: str, slug: str) -> None:
         self._requests.put((slot, slug))
 
+    def watch(self, slot: str, style: Style) -> None:
+        """Watch the folder of the style now shown in slot (render thread)."""
+        self._watched = {**self._watched, slot: (style.slug, folder_signature(self.root / style.slug))}
+
+    def _load(self, slot: str, slug: str) -> None:
+        try:
+            result: Style | StyleError = find_style(self.root, slug)
+        except StyleError as exc:
+            result = exc
+        except OSError as exc:
+            result = StyleError(f"{self.root / slug}: unreadable ({exc.strerror})")
+        self._results.put((slot, slug, result))
+
+    def _check_watched(self) -> None:
+        for slot, (slug, signature) in list(self._watched.items()):
+            current = folder_signature(self.root / check_slug(slug))
+            if current == signature:
+                continue
+            self._watched = {**self._watched, slot: (slug, current)}
+            self._load(slot, slug)
+
     def _run(self) -> None:
         while True:
-            item = self._requests.get()
+            try:
+                item = self._requests.get(timeout=WATCH_SECONDS)
+            except queue.Empty:
+                self._check_watched()
+                continue
             if item is None:
                 return
-            slot, slug = item
-            try:
-                result: Style | StyleError = find_style(self.root, slug)
-            except StyleError as exc:
-                result = exc
-            except OSError as exc:
-                result = StyleError(f"{self.root / slug}: unreadable ({exc})")
-            self._results.put((slot, slug, result))
+            self._load(*item)
 
     def results(self) -> list[tuple[str, str, Style | StyleError]]:
         """Everything loaded since the last call (render thread)."""
