@@ -70,6 +70,44 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_presets(args: argparse.Namespace) -> int:
+    """List the scenes and MIDI maps, or print the README's OSC and MIDI tables."""
+    from vjengine.control import docs
+    from vjengine.control.midimap import MidiMapLibrary
+    from vjengine.control.presets import PresetError, PresetLibrary
+
+    maps = MidiMapLibrary(args.dir / "midi")
+    if args.markdown:
+        print("\n".join([docs.OSC_MARKERS[0], docs.osc_table(), docs.OSC_MARKERS[1], "",
+                         docs.MIDI_MARKERS[0], docs.midi_table(maps), docs.MIDI_MARKERS[1]]))
+        return 0
+    scenes, midi_maps = PresetLibrary(args.dir).entries(), maps.entries()
+    if not scenes and not midi_maps:
+        print(f"no presets in {args.dir}/")
+        return 1
+    failures = 0
+    print(f"{'preset':<18} {'name':<18} {'styles':<28} {'params':>6} {'routes':>6}  transition")
+    for name, scene in scenes:
+        if isinstance(scene, PresetError):
+            failures += 1
+            print(f"invalid: {scene}", file=sys.stderr)
+            continue
+        styles = "-" if scene.style_a is None else " / ".join(filter(None, (scene.style_a, scene.style_b)))
+        params, routes = ("-" if part is None else str(len(part)) for part in (scene.params, scene.routes))
+        move = scene.transition
+        transition = "-" if move is None else f"{move.beats:g} beats, {move.quantise}, {move.mode}"
+        print(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}")
+    print(f"\n{'MIDI map':<18} {'name':<28} {'CCs':>4} {'buttons':>7} {'notes':>5}  ports matched")
+    for name, midi_map in midi_maps:
+        if isinstance(midi_map, PresetError):
+            failures += 1
+            print(f"invalid: {midi_map}", file=sys.stderr)
+            continue
+        print(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
+              f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}")
+    return 1 if failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vjengine", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -85,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="write beats/onsets/tempo to this JSON file")
     p.add_argument("--tracker", default="aubio", help="beat tracker (default: aubio)")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("presets", help="list scenes and MIDI maps")
+    p.add_argument("--dir", type=Path, default=Path("presets"),
+                   help="presets folder, MIDI maps in its midi/ (default: presets)")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the README's OSC address and MIDI map tables, generated from the schema")
+    p.set_defaults(func=cmd_presets)
     return parser
 
 
