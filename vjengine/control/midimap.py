@@ -16,8 +16,14 @@ from pathlib import Path
 from vjengine.control import events
 from vjengine.control.events import ControlEvent
 from vjengine.control.params import SPECS
-from vjengine.control.presets import (NAME_PATTERN, SLOT_COUNT, PresetError, check_name, read_toml,
-                                      write_toml)
+from vjengine.control.presets import (
+    NAME_PATTERN,
+    SLOT_COUNT,
+    PresetError,
+    check_name,
+    read_toml,
+    write_toml,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +74,7 @@ class MidiMap:
     def fits(self, port: str) -> bool:
         return any(pattern.lower() in port.lower() for pattern in self.match)
 
-    def learned(self, control: int, param: str) -> "MidiMap":
+    def learned(self, control: int, param: str) -> MidiMap:
         """This map with CC `control` bound to `param` (and no longer a button)."""
         buttons = {k: v for k, v in self.buttons.items() if k != control}
         return replace(self, cc={**self.cc, control: param}, buttons=buttons)

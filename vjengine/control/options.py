@@ -15,7 +15,7 @@ from vjengine.control.midi import APIS, MidiInput
 from vjengine.control.midimap import DEFAULT_MAP, MidiMapLibrary, MidiMapper
 from vjengine.control.osc import DEFAULT_HOST, DEFAULT_PORT, OscServer
 from vjengine.control.oscout import FeatureOut, Feedback, OscSender, parse_target
-from vjengine.control.presets import SLOT_COUNT, PresetError, PresetLibrary, Scene
+from vjengine.control.presets import SLOT_COUNT, PresetError, PresetLibrary
 from vjengine.control.state import ControlFrame, ControlState
 from vjengine.errors import InputError
 from vjengine.styles.store import SLUG_PATTERN, STYLE_FILE
@@ -123,16 +123,23 @@ class Control:
 
 def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None = None,
                   styles_dir: Path | None = None) -> Control:
-    """The control objects for parsed options (not started); bad options raise InputError."""
+    """The control objects for parsed options (not started); bad options raise InputError.
+
+    `clock` stamps OSC and MIDI events; it must be the clock the frame time passed to
+    `ControlState.update` comes from, since tap tempo and MIDI clock compare the two.
+    """
     if not 0 <= args.osc_port <= 65535:
         raise InputError(f"--osc-port {args.osc_port}: expected 0..65535")
     if not 1 <= args.beats_per_bar <= 16:
         raise InputError(f"--beats-per-bar {args.beats_per_bar}: expected 1..16")
-    bus = bus or ControlBus()
+    if bus is None:
+        bus = ControlBus()
     presets = PresetLibrary(args.presets)
-    feedback = Feedback(OscSender(parse_target(args.osc_feedback, "--osc-feedback"))) \
-        if args.osc_feedback else None
-    feature_out = FeatureOut(OscSender(parse_target(args.osc_out, "--osc-out"))) if args.osc_out else None
+    feedback = feature_out = None
+    if args.osc_feedback:
+        feedback = Feedback(OscSender(parse_target(args.osc_feedback, "--osc-feedback")))
+    if args.osc_out:
+        feature_out = FeatureOut(OscSender(parse_target(args.osc_out, "--osc-out")))
     mapper = MidiMapper(MidiMapLibrary(args.presets / "midi"), args.midi_map) if args.midi else None
     state = ControlState(presets, mapper, feedback, feature_out, beats_per_bar=args.beats_per_bar)
     state.slots = default_slots(styles_dir)

@@ -18,9 +18,11 @@ from typing import Any
 
 from pythonosc import osc_packet
 from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
-from pythonosc.osc_server import BlockingOSCUDPServer, _is_valid_request
+from pythonosc.osc_server import BlockingOSCUDPServer
 
 from vjengine.clock import Clock
 from vjengine.control import events
@@ -195,7 +197,8 @@ class _Server(BlockingOSCUDPServer):
         if self._allow and not any(ipaddress.ip_address(client_address[0]) in net for net in self._allow):
             self._counters.not_allowed += 1
             return False
-        if not _is_valid_request(request):
+        datagram = request[0]
+        if not (OscBundle.dgram_is_bundle(datagram) or OscMessage.dgram_is_message(datagram)):
             self._counters.malformed += 1
             return False
         return True

@@ -20,7 +20,14 @@ from vjengine.control.events import ControlEvent
 from vjengine.control.midimap import MidiMapper
 from vjengine.control.oscout import FeatureOut, Feedback
 from vjengine.control.params import PARAMS, SPECS, ParamState
-from vjengine.control.presets import SLOT_COUNT, PresetError, PresetLibrary, Scene, TransitionSettings, check_slug
+from vjengine.control.presets import (
+    NAME_PATTERN,
+    SLOT_COUNT,
+    PresetError,
+    PresetLibrary,
+    Scene,
+    TransitionSettings,
+)
 from vjengine.control.routes import Route, apply_routes
 from vjengine.control.tempo import TempoEngine
 from vjengine.styles.blend import MAX_BEATS, Transition, next_boundary, uses_morph
@@ -66,7 +73,7 @@ class ControlCounters:
     events: int = 0
     rejected: int = 0  # events with a bad value or an unknown target
     style_failures: int = 0
-    preset_errors: int = 0
+    preset_errors: int = 0  # bad preset or MIDI map names and files
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -91,6 +98,12 @@ class _PendingScene:
     xfade: float
     quantise: str
     start: float | None = None
+
+
+def _slug(value: object, what: str) -> str:
+    if not isinstance(value, str) or not NAME_PATTERN.match(value):
+        raise ValueError(f"{what}: {value!r} is not a style slug (a-z, 0-9, '-', '_')")
+    return value
 
 
 def _finite(value: object, what: str) -> float:
@@ -134,13 +147,15 @@ class ControlState:
         """Apply one event; a bad one is counted and logged, never raised (render thread)."""
         self.counters.events += 1
         try:
+            if not isinstance(event.target, str):
+                raise TypeError(f"target {event.target!r} is not a string")
             self._dispatch(event)
         except PresetError as exc:
             self.counters.preset_errors += 1
             log.error("%s", exc)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:  # a malformed value from any producer
             self.counters.rejected += 1
-            kind = event.target.split("/")[0]
+            kind = str(event.target).split("/")[0]
             if kind not in self._rejected_logged:
                 self._rejected_logged.add(kind)
                 log.warning("control event %s from %s rejected: %s (further ones are counted)",
@@ -152,12 +167,12 @@ class ControlState:
         if param is not None:
             self._set_param(*param, value)
         elif target in (events.STYLE_A, events.STYLE_B):
-            self._set_deck(target[-1], check_slug(value, target))
+            self._set_deck(target[-1], _slug(value, target))
         elif target == events.SLOT:
             self._slot(value)
         elif target == events.TRANSITION:
             slug, beats = value
-            self.transition_to(check_slug(slug, target),
+            self.transition_to(_slug(slug, target),
                                None if beats is None else _finite(beats, "transition beats"))
         elif target == events.PRESET:
             self.load_preset(value)
@@ -305,7 +320,8 @@ class ControlState:
             self._transition = Transition(start, pending.beats, self._crossfade, end)
             self._pending_transition = None
 
-    def _crossfade_at(self, position: float) -> float:
+    def _advance_transition(self, position: float) -> float:
+        """The crossfade at this beat position; a finished transition hands over to the parameter."""
         transition = self._transition
         if transition is None:
             return self.params.current["xfade"]
@@ -377,7 +393,7 @@ class ControlState:
         position = self.tempo.position
         values = dict(self.params.advance(dt))
         self._advance_decks(position)
-        values["xfade"] = self._crossfade_at(position)
+        values["xfade"] = self._advance_transition(position)
         values = apply_routes(values, self.routes, tempo_features, t)
         a, b = self.decks["a"].shown, self.decks["b"].shown
         crossfade = values["xfade"] if a is not None and b is not None else float(a is None and b is not None)

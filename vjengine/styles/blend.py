@@ -23,7 +23,7 @@ class Morphable(Protocol):
 
     config: object
 
-    def morph(self, other: "Morphable", amount: float) -> "Morphable": ...
+    def morph(self, other: Morphable, amount: float) -> Morphable: ...
 
 
 def uses_morph(mode: str, config_a: object | None, config_b: object | None) -> bool:
