@@ -9,14 +9,15 @@ import socket
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
+from conftest import need_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from conftest import need_program
 from vjengine.audio.features import AudioFeatures
 from vjengine.clock import ManualClock, PerfClock
 from vjengine.control.events import ControlBus, ControlEvent
@@ -27,6 +28,7 @@ from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 
+ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 5.0
 
 
@@ -334,4 +336,33 @@ def test_osc_out_sends_beats_tempo_and_bands_to_oscdump():
         assert out.sender.failed == 0
     finally:
         out.sender.close()
+        dump.close()
+
+
+def test_control_built_from_options_runs_a_show(tmp_path):
+    dump = OscDump()
+    styles = tmp_path / "styles"
+    for slug in ("ink-bloom", "neon-grid", "Not A Slug"):
+        (styles / slug).mkdir(parents=True)
+        (styles / slug / "style.toml").write_text("schema = 1\n")
+    parser = argparse.ArgumentParser()
+    add_control_options(parser)
+    args = parser.parse_args(["--osc-port", "0", "--presets", str(ROOT / "presets"), "--preset", "club",
+                              "--osc-feedback", f"127.0.0.1:{dump.port}"])
+    clock = PerfClock()
+    control = build_control(args, clock, styles_dir=styles)
+    control.start()
+    try:
+        assert control.state.slots == ("ink-bloom", "neon-grid") and control.state.preset == "club"
+        assert control.state.params.current["beat_zoom"] == 0.18  # the start preset, at once
+        subprocess.run([need_program("oscsend"), "127.0.0.1", str(control.osc.port), "/vj/preset", "s",
+                        "calm"], check=True, timeout=TIMEOUT)
+        address, types, values = dump.wait_for(
+            "/vj/preset", pump=lambda: control.step(clock.now(), AudioFeatures()))
+        assert values == ['"calm"'] and control.state.transition_settings.beats == 16
+        status = control.status()
+        assert status["preset"] == "calm" and status["osc_accepted"] == 1 and status["osc_dropped"] == 0
+        assert status["tempo_source"] == "none" and status["control_preset_errors"] == 0
+    finally:
+        control.close()
         dump.close()
