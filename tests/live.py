@@ -26,6 +26,8 @@ class LiveEngine:
 
     def __init__(self, tmp: Path, *args: str):
         self.telemetry = tmp / "telemetry.jsonl"
+        if "--osc-port" not in args and "--no-osc" not in args:
+            args = (*args, "--osc-port", "0")  # an ephemeral port: engines in parallel never collide
         self.log = open(tmp / "engine.log", "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "vjengine", "run", "--telemetry", str(self.telemetry), *args],

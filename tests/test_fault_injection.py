@@ -50,7 +50,7 @@ def test_active_style_deleted_then_restored_mid_show(styles, tmp_path):
     finally:
         assert engine.stop() == 0
     log = engine.log_tail(400)
-    assert log.count("not loaded, keeping first") == 1
+    assert log.count("style first changed on disk but cannot be used; keeping the loaded weights") == 1
 
 
 def test_active_style_corrupted_mid_show_keeps_the_loaded_weights(styles, tmp_path):

@@ -68,8 +68,9 @@ def test_keys_change_style_slot_and_toggle_the_hud(styles, tmp_path):
         with_hud = grab_window(window, tmp_path / "hud.png")
         panel = (slice(12, 60), slice(12, 300))
         assert with_hud[panel].mean() < plain[panel].mean()  # the dark HUD panel is drawn
-        engine.key("2")
-        engine.wait_for(lambda r: r["style_a"] == "second", 10, "slot 2 selects style 'second'")
+        engine.key("2")  # a transition to slot 2, starting on the next bar, over the scene's beats
+        engine.wait_for(lambda r: r["style_b"] == "second" and r["xfade"] == 1.0, 20,
+                        "slot 2 crossfades to style 'second'")
         engine.key("h")
         engine.wait_for(lambda r: r["hud"] is False, 10, "HUD hidden after a second H")
     finally:

@@ -1,4 +1,4 @@
-"""Engine: wires the live threads (audio, analysis, style loading) to the render loop and supervises."""
+"""Engine: wires the live threads (audio, analysis, control, style loading) to the render loop."""
 
 from __future__ import annotations
 
@@ -14,16 +14,19 @@ from PIL import Image
 
 from vjengine.audio.analysis import MAX_BEAT_LOOKAHEAD, AnalysisConfig, AnalysisThread, Analyzer
 from vjengine.audio.capture import AudioInput, find_device
+from vjengine.audio.features import AudioFeatures
 from vjengine.audio.filesource import LoopInput, decode
 from vjengine.config import EngineConfig
-from vjengine.control.events import ControlBus, ControlEvent
-from vjengine.control.params import SPECS, ParamState
+from vjengine.control import events
+from vjengine.control.events import ControlEvent
+from vjengine.control.options import Control
+from vjengine.control.state import ControlFrame
 from vjengine.demo import demo_track
 from vjengine.errors import InputError
 from vjengine.modulate import envelope
 from vjengine.render.adaptive import AdaptiveScale
-from vjengine.render.evaluate import make_backend
-from vjengine.render.frame import FrameRenderer, StylePair
+from vjengine.render.evaluate import FoldedWeights, make_backend
+from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline
 from vjengine.render.hud import Presenter
 from vjengine.render.offline import internal_size
@@ -35,13 +38,30 @@ from vjengine.telemetry import FrameStats, TelemetryLog
 
 log = logging.getLogger(__name__)
 
-KEYS = {
-    glfw.KEY_ESCAPE: ("quit", None), glfw.KEY_H: ("hud", None), glfw.KEY_F: ("fullscreen", None),
-    glfw.KEY_R: ("shaders/reload", None), glfw.KEY_SPACE: ("tap", None),
-    glfw.KEY_LEFT_BRACKET: ("xfade/nudge", -0.1), glfw.KEY_RIGHT_BRACKET: ("xfade/nudge", 0.1),
-    **{glfw.KEY_1 + i: ("slot", i + 1) for i in range(9)},
+SHOW_KEYS = {  # keys that control the show go through the control path, like OSC and MIDI
+    glfw.KEY_SPACE: (events.TAP, None),
+    glfw.KEY_LEFT_BRACKET: (events.param_target("xfade", "nudge"), -0.05),
+    glfw.KEY_RIGHT_BRACKET: (events.param_target("xfade", "nudge"), 0.05),
+    **{glfw.KEY_1 + i: (events.SLOT, i + 1) for i in range(9)},
 }
 HUD_PERIOD = 0.125
+
+
+class AudioClock:
+    """The analysed audio's stream time, extrapolated between hops: the time base of the show.
+
+    Beats, onsets, control events and frames are all stamped with it, so tap tempo and MIDI
+    clock line up with what the analysis heard.
+    """
+
+    def __init__(self):
+        self.analysis: AnalysisThread | None = None
+
+    def now(self) -> float:
+        if self.analysis is None:
+            return 0.0
+        features, published = self.analysis.latest()
+        return features.t + (time.perf_counter() - published)
 
 
 def open_audio(config: EngineConfig):
@@ -67,13 +87,14 @@ def open_audio(config: EngineConfig):
 class Engine:
     """The live show. Construct on the main thread (glfw needs it), then call run()."""
 
-    def __init__(self, config: EngineConfig):
+    def __init__(self, config: EngineConfig, control: Control, clock: AudioClock):
         self.config = config
+        self.control = control
+        self.clock = clock
         render = config.render
         slugs = [s.slug for s in list_styles(config.styles_dir) if isinstance(s, Style)]
         if not slugs:
             raise InputError(f"{config.styles_dir}: no loadable styles (make one with `vjengine train`)")
-        self.slots = slugs[:9]
         self.backend = make_backend(render.backend)  # before any GL context (see vjengine.render)
         init_glfw()
         self.output = Window("vjengine", render.size, render.monitor, render.fullscreen, render.vsync)
@@ -88,24 +109,28 @@ class Engine:
         self.adaptive = AdaptiveScale(render.fps, render.render_scale, enabled=render.adaptive)
         self.renderer = FrameRenderer(self.backend, self.pipeline,
                                       internal_size(self.pipeline.size, self.adaptive.scale))
-        self.bus = ControlBus()
         for window in (self.output, self.preview):
             if window is not None:
                 window.on_key = self._key
-        self.params = ParamState(config.params)
-        self.params.jump()
         self.source = open_audio(config)
         # Beats must be known `latency` early for a picture rendered that far ahead to land on them.
         analysis = AnalysisConfig(samplerate=config.audio.samplerate,
                                   beat_lookahead=min(max(render.latency, 0.0), MAX_BEAT_LOOKAHEAD))
         self.analysis = AnalysisThread(self.source, Analyzer(analysis), gain=config.audio.gain)
+        clock.analysis = self.analysis
         self.loader = StyleLoader(config.styles_dir)
-        self.names = {"a": config.style_a or self.slots[0], "b": config.style_b}
-        self.styles: dict[str, Style] = {}
-        self.prepared: dict[str, object] = {}
-        for slot, slug in self.names.items():
-            if slug:
-                self.loader.request(slot, slug)
+        self.folded: dict[str, FoldedWeights] = {}
+        self.requested: set[str] = set()
+        state = control.state
+        for deck, slug in (("a", config.style_a), ("b", config.style_b)):
+            if slug is None and deck == "a" and state.decks["a"].wanted is None:
+                slug = slugs[0]
+            if slug is not None:
+                state.handle(ControlEvent(events.STYLE_A if deck == "a" else events.STYLE_B, slug, "start"))
+        for name, value in config.params.items():
+            state.handle(ControlEvent(events.param_target(name, "abs"), value, "start"))
+        state.params.jump()
+        self.frame: ControlFrame | None = None
         self.stats = FrameStats()
         self.errors: Counter[str] = Counter()
         self.hud = render.hud
@@ -118,72 +143,64 @@ class Engine:
         if self.recorder is not None:
             self.analysis.taps.append(self.recorder.add_audio)
 
-    # -- control ---------------------------------------------------------------------------
+    # -- input -----------------------------------------------------------------------------
     def _key(self, key: int, mods: int) -> None:
-        if key in KEYS:
-            target, value = KEYS[key]
-            self.bus.put(ControlEvent(target, value, source="key", t=time.perf_counter()))
+        """Window keys (main thread): window actions here, show controls onto the control bus."""
+        if key == glfw.KEY_ESCAPE:
+            self.quit = True
+        elif key == glfw.KEY_H:
+            self.hud = not self.hud
+        elif key == glfw.KEY_F:
+            self.output.toggle_fullscreen()
+        elif key == glfw.KEY_R:
+            self.pipeline.reload_shaders()
+        elif key in SHOW_KEYS:
+            target, value = SHOW_KEYS[key]
+            self.control.bus.put(ControlEvent(target, value, source="key", t=self.clock.now()))
 
-    def handle(self, event: ControlEvent) -> None:
-        """Apply one ControlEvent (render thread); bad values are dropped and counted, never raised."""
-        target, value = event.target, event.value
-        try:
-            if target == "quit":
-                self.quit = True
-            elif target == "hud":
-                self.hud = not self.hud
-            elif target == "fullscreen":
-                self.output.toggle_fullscreen()
-            elif target == "shaders/reload":
-                self.pipeline.reload_shaders()
-            elif target == "slot":
-                slug = self.slots[int(value) - 1]
-                self.loader.request("a", slug)
-            elif target == "xfade/nudge":
-                self.params.set("xfade", self.params.target["xfade"] + float(value))
-            elif target.startswith("param/") and target[6:] in SPECS:
-                self.params.set(target[6:], float(value))
-            else:
-                self.errors["unhandled event"] += 1
-        except (ValueError, TypeError, IndexError) as exc:
-            self.errors["bad event"] += 1
-            log.debug("dropped %s: %s", event, exc)
-
-    def _take_loaded_styles(self) -> None:
-        for slot, slug, result in self.loader.results():
+    def _sync_styles(self) -> None:
+        """Load what the decks want (off this thread), take what has loaded, forget the rest."""
+        state = self.control.state
+        wanted = set(state.wanted_styles())
+        for slug in wanted - self.requested:
+            self.loader.request(slug)
+        self.requested |= wanted
+        for slug, result in self.loader.results():
             if isinstance(result, StyleError):
                 self.errors["style load"] += 1
-                log.error("style %s not loaded, keeping %s: %s", slug,
-                          self.styles[slot].slug if slot in self.styles else "nothing", result)
+                if slug in self.folded:
+                    log.error("style %s changed on disk but cannot be used; keeping the loaded weights: %s",
+                              slug, result)
+                else:
+                    state.style_failed(slug, str(result))
+                    self.requested.discard(slug)
                 continue
-            self.styles[slot] = result
-            self.prepared[slot] = self.backend.prepare(result)
-            self.names[slot] = slug
-            self.loader.watch(slot, result)
-            log.info("style %s: %s", slot.upper(), slug)
+            self.folded[slug] = self.backend.prepare(result)
+            self.loader.watch(result)
+            state.style_loaded(slug, result.config)
+            log.info("style loaded: %s", slug)
+        shown = {self.frame.style_a, self.frame.style_b} if self.frame else set()
+        for slug in set(self.folded) - wanted - shown:
+            del self.folded[slug]
+            self.loader.unwatch(slug)
+            self.requested.discard(slug)
 
     # -- the loop --------------------------------------------------------------------------
-    def _style_pair(self) -> StylePair | None:
-        a = self.prepared.get("a")
-        return StylePair(a, self.prepared.get("b")) if a is not None else None
-
-    def _render(self, t: float, dt: float, features) -> None:
-        styles = self._style_pair()
-        if styles is None:
-            return
+    def _render(self, t: float, dt: float, frame: ControlFrame) -> None:
         try:
             if self.stats.frames + 1 == self.fault_frame:
                 raise RuntimeError(f"fault injected into frame {self.fault_frame} (VJ_INJECT_FRAME_FAULT)")
-            self.renderer.render(t, dt, features, self.params.advance(dt), styles)
+            self.renderer.render(t, dt, frame.features, frame.params, self.folded.get(frame.style_a),
+                                 self.folded.get(frame.style_b), frame.morph)
         except Exception:  # the show goes on: keep the last good picture, log the first of a kind
             self.errors["frame"] += 1
             if self.errors["frame"] == 1:
                 log.exception("frame failed; showing the last good frame")
 
-    def _present(self, t: float, features) -> None:
+    def _present(self, t: float, features: AudioFeatures) -> None:
         lamp = envelope(t, features.beat_t, 0.1)
         if self.stats.frames % max(1, round(HUD_PERIOD * self.config.render.fps)) == 0:
-            lines = self.hud_lines(features)
+            lines = self.hud_lines()
             for name, presenter in self.presenters.items():
                 (self.output if name == "output" else self.preview).make_current()
                 presenter.set_panel(lines)
@@ -194,26 +211,31 @@ class Engine:
         self.output.make_current()
         self.presenters["output"].show(self.pipeline.output, self.output.framebuffer_size, self.hud, lamp)
 
-    def hud_lines(self, features) -> list[str]:
+    def hud_lines(self) -> list[str]:
+        frame = self.frame
+        features = frame.features if frame else AudioFeatures()
         width, height = self.renderer.internal_size
-        source = self.source
+        status = self.control.status()
         level_db = 20 * math.log10(max(self.analysis.level, 1e-5))
         bars = int(min(max((level_db + 60) / 3, 0), 20))
-        meter = "#" * bars + "-" * (20 - bars)
+        dropped = sum(v for k, v in status.items() if k.startswith(("osc_", "midi_")) and isinstance(v, int)
+                      and "received" not in k and "opened" not in k)
         return [
             f"{self.stats.fps():5.1f} fps   p50 {self.stats.percentile_ms(50):5.1f} ms   "
             f"p99 {self.stats.percentile_ms(99):5.1f} ms",
             f"render {width}x{height} (scale {self.adaptive.scale:g}) on {self.backend.name}",
             f"tempo {features.bpm:6.1f} BPM  conf {features.confidence:4.2f}  [{features.tempo_source}]",
-            f"input {getattr(source, 'status', '?')}  [{meter}] {level_db:5.1f} dB  "
-            f"overruns {source.ring.overruns}",
-            f"style A {self.names.get('a')}   B {self.names.get('b') or '-'}   "
-            f"xfade {self.params.current['xfade']:.2f}",
-            f"late {self.stats.late}  errors {sum(self.errors.values())}  "
-            f"dropped {self.bus.dropped + (self.recorder.dropped if self.recorder else 0)}",
+            f"input {getattr(self.source, 'status', '?')}  [{'#' * bars}{'-' * (20 - bars)}] "
+            f"{level_db:5.1f} dB  overruns {self.source.ring.overruns}",
+            f"A {frame.style_a if frame else '-'}   B {(frame.style_b if frame else None) or '-'}   "
+            f"xfade {frame.crossfade if frame else 0:.2f}   preset {status.get('preset') or '-'}",
+            f"late {self.stats.late}  errors {sum(self.errors.values())}  dropped {dropped}  "
+            f"rejected {status.get('control_rejected', 0)}",
         ]
 
-    def telemetry_record(self, features) -> dict:
+    def telemetry_record(self) -> dict:
+        frame = self.frame
+        features = frame.features if frame else AudioFeatures()
         return {
             "t": time.perf_counter(), "frames": self.stats.frames, "fps": round(self.stats.fps(), 2),
             "p50_ms": round(self.stats.percentile_ms(50), 2), "p99_ms": round(self.stats.percentile_ms(99), 2),
@@ -223,17 +245,20 @@ class Engine:
             "beats": features.beat_count, "onsets": features.onset_count,
             "input": getattr(self.source, "status", "?"), "level": round(self.analysis.level, 4),
             "hops": self.analysis.hops, "silent_hops": self.analysis.silent_hops,
-            "overruns": self.source.ring.overruns, "style_a": self.names.get("a"),
-            "style_b": self.names.get("b"), "xfade": round(self.params.current["xfade"], 3),
-            "hud": self.hud, "late": self.stats.late, "errors": dict(self.errors),
+            "overruns": self.source.ring.overruns,
+            "style_a": frame.style_a if frame else None, "style_b": frame.style_b if frame else None,
+            "xfade": round(frame.crossfade, 3) if frame else 0.0, "hud": self.hud,
+            "late": self.stats.late, "errors": dict(self.errors),
             "windows": 1 + (self.preview is not None),
             "recorded": self.recorder.written if self.recorder else 0,
             "record_dropped": self.recorder.dropped if self.recorder else 0,
+            "control": self.control.status(),
         }
 
     def run(self) -> int:
         """Run the show until Esc, a closed window or --frames; returns the exit code."""
         self.analysis.start()
+        self.control.start()
         budget = 1.0 / self.config.render.fps
         last = time.perf_counter()
         try:
@@ -242,14 +267,13 @@ class Engine:
                 glfw.poll_events()
                 if self.output.should_close:
                     break
-                for event in self.bus.drain():
-                    self.handle(event)
-                self._take_loaded_styles()
-                features, published = self.analysis.latest()
-                t = features.t + (start - published) + self.config.render.latency
+                features, _ = self.analysis.latest()
+                t = self.clock.now() + self.config.render.latency
                 dt, last = start - last, start
-                self._render(t, dt, features)
-                self._present(t, features)
+                self.frame = self.control.step(t, features)
+                self._sync_styles()
+                self._render(t, dt, self.frame)
+                self._present(t, self.frame.features)
                 if self.recorder is not None:
                     self.recorder.add_frame(self.pipeline.read_rgb(), start)
                 work = time.perf_counter() - start
@@ -258,7 +282,7 @@ class Engine:
                     log.info("render scale %g (%dx%d)", self.adaptive.scale, *self.renderer.internal_size)
                 self.stats.add(dt, work, budget)
                 if self.telemetry.due():
-                    self.telemetry.write(self.telemetry_record(features))
+                    self.telemetry.write(self.telemetry_record())
                 self.output.swap()
                 if self.config.frames is not None and self.stats.frames >= self.config.frames:
                     break
@@ -270,13 +294,13 @@ class Engine:
         return 0
 
     def shutdown(self) -> None:
-        features, _ = self.analysis.latest()
-        if self.config.screenshot is not None and self.prepared:
+        if self.config.screenshot is not None and self.folded:
             self.output.make_current()
             Image.fromarray(self.pipeline.read_rgb()).save(self.config.screenshot)
             log.info("screenshot: %s", self.config.screenshot)
-        self.telemetry.write(self.telemetry_record(features))
+        self.telemetry.write(self.telemetry_record())
         self.telemetry.close()
+        self.control.close()
         self.analysis.stop()
         self.source.close()
         self.loader.close()

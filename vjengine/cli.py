@@ -10,6 +10,7 @@ from pathlib import Path
 
 from vjengine.errors import InputError
 
+from vjengine.paths import PRESETS as DEFAULT_PRESETS
 from vjengine.paths import STYLES as DEFAULT_STYLES
 
 DEFAULT_STYLE = "neon-grid"
@@ -121,8 +122,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     import faulthandler
     import signal
 
-    from vjengine.app import Engine
+    from vjengine.app import AudioClock, Engine
     from vjengine.config import EngineConfig
+    from vjengine.control.options import build_control
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
 
@@ -145,7 +147,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                      style_a=args.style or config.style_a, style_b=args.style_b or config.style_b,
                      frames=args.frames, screenshot=args.screenshot, record=args.record,
                      telemetry=args.telemetry, params={**config.params, **dict(args.param)})
-    return Engine(config).run()
+    clock = AudioClock()
+    control = build_control(args, clock, styles_dir=config.styles_dir)
+    return Engine(config, control, clock).run()
 
 
 def parse_channel(text: str) -> str:
@@ -154,7 +158,47 @@ def parse_channel(text: str) -> str:
     return text
 
 
+def cmd_presets(args: argparse.Namespace) -> int:
+    """List the scenes and MIDI maps, or print the README's OSC and MIDI tables."""
+    from vjengine.control import docs
+    from vjengine.control.midimap import MidiMapLibrary
+    from vjengine.control.presets import PresetError, PresetLibrary
+
+    maps = MidiMapLibrary(args.dir / "midi")
+    if args.markdown:
+        print("\n".join([docs.OSC_MARKERS[0], docs.osc_table(), docs.OSC_MARKERS[1], "",
+                         docs.MIDI_MARKERS[0], docs.midi_table(maps), docs.MIDI_MARKERS[1]]))
+        return 0
+    scenes, midi_maps = PresetLibrary(args.dir).entries(), maps.entries()
+    if not scenes and not midi_maps:
+        print(f"no presets in {args.dir}/")
+        return 1
+    failures = 0
+    print(f"{'preset':<18} {'name':<18} {'styles':<28} {'params':>6} {'routes':>6}  transition")
+    for name, scene in scenes:
+        if isinstance(scene, PresetError):
+            failures += 1
+            print(f"invalid: {scene}", file=sys.stderr)
+            continue
+        styles = "-" if scene.style_a is None else " / ".join(filter(None, (scene.style_a, scene.style_b)))
+        params, routes = ("-" if part is None else str(len(part)) for part in (scene.params, scene.routes))
+        move = scene.transition
+        transition = "-" if move is None else f"{move.beats:g} beats, {move.quantise}, {move.mode}"
+        print(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}")
+    print(f"\n{'MIDI map':<18} {'name':<28} {'CCs':>4} {'buttons':>7} {'notes':>5}  ports matched")
+    for name, midi_map in midi_maps:
+        if isinstance(midi_map, PresetError):
+            failures += 1
+            print(f"invalid: {midi_map}", file=sys.stderr)
+            continue
+        print(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
+              f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}")
+    return 1 if failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from vjengine.control.options import add_control_options
+
     from vjengine.audio.analysis import TRACKERS, AnalysisConfig
 
     parser = argparse.ArgumentParser(prog="vjengine", description=__doc__)
@@ -194,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path, help="save the last frame as PNG when stopping")
     p.add_argument("--record", type=Path, help="record the output with the input audio to an MP4")
     p.add_argument("--telemetry", type=Path, help="append engine stats as JSON lines to this file")
+    add_control_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("devices", help="list audio inputs")
@@ -222,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tracker", choices=sorted(TRACKERS), default=AnalysisConfig.tracker,
                    help=f"beat tracker (default: {AnalysisConfig.tracker})")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("presets", help="list scenes and MIDI maps")
+    p.add_argument("--dir", type=Path, default=DEFAULT_PRESETS,
+                   help="presets folder, MIDI maps in its midi/ (default: the clone's presets/)")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the README's OSC address and MIDI map tables, generated from the schema")
+    p.set_defaults(func=cmd_presets)
     return parser
 
 

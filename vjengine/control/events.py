@@ -1,4 +1,27 @@
-"""ControlEvent and the ControlBus that carries them from any thread to the render thread."""
+"""ControlEvent, its target vocabulary, and the ControlBus that carries events to the render thread.
+
+Every door into the show (window keys, OSC, MIDI, presets) speaks this one vocabulary; the render
+thread hands each event to `control.state.ControlState.handle`. Producers stamp `t` with the engine
+clock (the same clock as the frame time), which tap tempo and MIDI clock rely on.
+
+| target | value | meaning |
+| --- | --- | --- |
+| `param/<name>` | float 0..1 | set a parameter from a normalised value (the schema scales it) |
+| `param/<name>/abs` | float | set a parameter in its own units (clamped to its range) |
+| `param/<name>/nudge` | float | move a parameter by this fraction of its range (keys) |
+| `style/a`, `style/b` | slug | put a style on deck A or B as soon as it is loaded |
+| `slot` | int 1..9 | transition to the style in the scene's slot, with the scene's settings |
+| `transition` | (slug, beats) | transition starting on the next beat/bar, lasting beats (0: cut) |
+| `preset` | name | load `presets/<name>.toml` |
+| `preset/save` | name | save the current state as `presets/<name>.toml` |
+| `tap` | None | one tap of tap tempo |
+| `tempo` | bpm | manual tempo; 0 hands tempo back to the automatic sources |
+| `learn` | param name | bind the next MIDI CC to this parameter ("" cancels) |
+| `learn/save` | name | save the learned MIDI map as `presets/midi/<name>.toml` |
+| `midi/cc` | (port, channel, control, value) | a raw control change, mapped by the port's MIDI map |
+| `midi/note` | (port, channel, note, velocity) | a raw note-on, mapped by the port's MIDI map |
+| `midi/clock`, `midi/start`, `midi/stop`, `midi/continue` | None | MIDI clock (24 per beat) |
+"""
 
 from __future__ import annotations
 
@@ -6,15 +29,43 @@ import queue
 from dataclasses import dataclass
 from typing import Any
 
+PARAM_PREFIX = "param/"
+ABSOLUTE_SUFFIX = "/abs"
+NUDGE_SUFFIX = "/nudge"
+STYLE_A, STYLE_B = "style/a", "style/b"
+SLOT = "slot"
+TRANSITION = "transition"
+PRESET, PRESET_SAVE = "preset", "preset/save"
+TAP, TEMPO = "tap", "tempo"
+LEARN, LEARN_SAVE = "learn", "learn/save"
+MIDI_CC, MIDI_NOTE = "midi/cc", "midi/note"
+MIDI_CLOCK, MIDI_START, MIDI_STOP, MIDI_CONTINUE = "midi/clock", "midi/start", "midi/stop", "midi/continue"
+
 
 @dataclass(frozen=True)
 class ControlEvent:
-    """One request to change the show: target names what (e.g. "param/zoom", "style/a")."""
+    """One request to change the show: target names what (see the table above), value how."""
 
     target: str
     value: Any = None
     source: str = "internal"
     t: float = 0.0
+
+
+def param_target(name: str, mode: str = "") -> str:
+    """The target that sets parameter `name`: mode "" (normalised), "abs" or "nudge"."""
+    return f"{PARAM_PREFIX}{name}/{mode}" if mode else f"{PARAM_PREFIX}{name}"
+
+
+def split_param_target(target: str) -> tuple[str, str] | None:
+    """("zoom", "abs") for "param/zoom/abs", ("zoom", "") for "param/zoom"; None if not a param."""
+    if not target.startswith(PARAM_PREFIX):
+        return None
+    rest = target[len(PARAM_PREFIX):]
+    for suffix in (ABSOLUTE_SUFFIX, NUDGE_SUFFIX):
+        if rest.endswith(suffix):
+            return rest[: -len(suffix)], suffix[1:]
+    return rest, ""
 
 
 class ControlBus:

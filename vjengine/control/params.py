@@ -90,6 +90,17 @@ class ParamState:
             raise ValueError(f"parameter {name}: expected a finite number, got {x!r}")
         return self.set(name, SPECS[name].from_normalised(float(x)))
 
+    def nudge(self, name: str, step: float) -> float:
+        """Move a parameter by `step` of its normalised range (keys); returns the absolute value."""
+        if not math.isfinite(step):
+            raise ValueError(f"parameter {name}: expected a finite step, got {step!r}")
+        return self.set_normalised(name, SPECS[name].to_normalised(self.target[name]) + step)
+
+    def snap(self, name: str, value: float) -> float:
+        """Set target and current value at once, without smoothing; returns what was stored."""
+        self.current[name] = self.set(name, value)
+        return self.current[name]
+
     def jump(self) -> None:
         """Make every current value equal its target (scene loads, offline starts)."""
         self.current = dict(self.target)

@@ -136,8 +136,8 @@ class Pipeline:
 
     def draw(self, mix_b: float, post: PostParams) -> moderngl.Texture:
         """Compose the uploaded styles with the post passes; returns the finished output texture."""
-        a = self._styles.get("a") or self._styles.get("b")
-        b = self._styles.get("b") or a
+        a = self._styles.get("a")
+        b = self._styles.get("b", a)
         if a is None:
             raise RuntimeError("Pipeline.draw called before any style picture was uploaded")
         ping = self._ping

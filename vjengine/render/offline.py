@@ -10,14 +10,14 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vjengine.audio.analysis import AnalysisConfig, Analyzer
-from vjengine.audio.features import AudioFeatures
 from vjengine.audio.filesource import decode, hops
-from vjengine.clock import ManualClock
-from vjengine.control.params import ParamState
+from vjengine.control import events
+from vjengine.control.events import ControlEvent
+from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
-from vjengine.render.frame import FrameRenderer, StylePair
+from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline, create_offscreen_context
 from vjengine.styles.store import Style
 
@@ -48,12 +48,24 @@ def internal_size(size: tuple[int, int], scale: float) -> tuple[int, int]:
     return max(16, round(size[0] * scale)), max(16, round(size[1] * scale))
 
 
-def beat_swing(features: AudioFeatures, t: float, beats: float) -> float:
-    """Crossfade that swings A -> B -> A, each way taking `beats` beats (0 before the first beat)."""
-    if features.beat_count == 0 or beats <= 0:
+def beat_swing(position: float, beats: float) -> float:
+    """Crossfade that swings A -> B -> A with the show's beat position, each way taking `beats`."""
+    if beats <= 0:
         return 0.0
-    position = (features.beat_count - 1 + features.beat_phase(t)) / beats
-    return 1.0 - abs((position % 2.0) - 1.0)
+    return 1.0 - abs(((position / beats) % 2.0) - 1.0)
+
+
+def control_for(job: RenderJob) -> ControlState:
+    """The controls of an offline render: the job's styles on the decks, its parameters set."""
+    control = ControlState()
+    for target, style in ((events.STYLE_A, job.style_a), (events.STYLE_B, job.style_b)):
+        if style is not None:
+            control.handle(ControlEvent(target, style.slug, source="render"))
+            control.style_loaded(style.slug, style.config)
+    for name, value in job.params.items():
+        control.params.set(name, value)
+    control.params.jump()
+    return control
 
 
 def render_file(job: RenderJob, show_progress: bool = True) -> Path:
@@ -68,12 +80,9 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
     ctx = create_offscreen_context()
     pipeline = Pipeline(ctx, job.size)
     backend = make_backend(job.backend)
-    styles = StylePair(backend.prepare(job.style_a),
-                       backend.prepare(job.style_b) if job.style_b is not None else None)
+    folded = {style.slug: backend.prepare(style) for style in (job.style_a, job.style_b) if style}
     renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
-    params = ParamState(job.params)
-    params.jump()
-    clock = ManualClock()
+    control = control_for(job)
     columns = (TextColumn("[bold]render"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[fps]:.1f} fps"), TimeRemainingColumn())
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
@@ -82,16 +91,17 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
         features = analyzer.features
         for i in range(n_frames):
             t = i / job.fps
-            clock.set(t)
             while analyzer.features.t + hop_seconds <= t + 1e-9:
                 hop = next(hop_stream, None)
                 if hop is None:
                     break
                 features = analyzer.process(hop)
+            frame = control.update(t, features)
+            params = frame.params
             if job.style_b is not None:
-                params.set("xfade", beat_swing(features, t, job.xfade_beats))
-            dt = 1.0 / job.fps if i else 0.0
-            renderer.render(clock.now(), dt, features, params.advance(dt), styles)
+                params = {**params, "xfade": beat_swing(frame.position, job.xfade_beats)}
+            renderer.render(t, 1.0 / job.fps if i else 0.0, frame.features, params,
+                            folded.get(frame.style_a), folded.get(frame.style_b), frame.morph)
             encoder.write(pipeline.read_rgb())
             elapsed = progress.tasks[0].elapsed or 1e-9
             progress.update(task, advance=1, fps=(i + 1) / elapsed)

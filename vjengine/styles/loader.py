@@ -23,7 +23,7 @@ def folder_signature(folder: Path) -> tuple | None:
 class StyleLoader:
     """Requests go in by slug; results (Style or StyleError) come out, drained by the render thread.
 
-    Styles being shown are watched: an edited folder is reloaded; a deleted or broken one yields
+    Loaded styles can be watched: an edited folder is reloaded; a deleted or broken one yields
     one StyleError per change, and the render thread keeps the weights it already has.
     """
 
@@ -31,33 +31,36 @@ class StyleLoader:
         self.root = root
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._results: queue.SimpleQueue = queue.SimpleQueue()
-        self._watched: dict[str, tuple[str, tuple | None]] = {}
+        self._watched: dict[str, tuple | None] = {}  # slug -> folder signature
         self._thread = threading.Thread(target=self._run, daemon=True, name="style-loader")
         self._thread.start()
 
-    def request(self, slot: str, slug: str) -> None:
-        self._requests.put((slot, slug))
+    def request(self, slug: str) -> None:
+        self._requests.put(slug)
 
-    def watch(self, slot: str, style: Style) -> None:
-        """Watch the folder of the style now shown in slot (render thread)."""
-        self._watched = {**self._watched, slot: (style.slug, folder_signature(self.root / style.slug))}
+    def watch(self, style: Style) -> None:
+        """Reload this style whenever its folder changes (render thread)."""
+        self._watched = {**self._watched, style.slug: folder_signature(self.root / style.slug)}
 
-    def _load(self, slot: str, slug: str) -> None:
+    def unwatch(self, slug: str) -> None:
+        self._watched = {k: v for k, v in self._watched.items() if k != slug}
+
+    def _load(self, slug: str) -> None:
         try:
             result: Style | StyleError = find_style(self.root, slug)
         except StyleError as exc:
             result = exc
         except OSError as exc:
             result = StyleError(f"{self.root / slug}: unreadable ({exc.strerror})")
-        self._results.put((slot, slug, result))
+        self._results.put((slug, result))
 
     def _check_watched(self) -> None:
-        for slot, (slug, signature) in list(self._watched.items()):
+        for slug, signature in list(self._watched.items()):
             current = folder_signature(self.root / check_slug(slug))
-            if current == signature:
+            if current == signature or slug not in self._watched:
                 continue
-            self._watched = {**self._watched, slot: (slug, current)}
-            self._load(slot, slug)
+            self._watched = {**self._watched, slug: current}
+            self._load(slug)
 
     def _run(self) -> None:
         while True:
@@ -68,9 +71,9 @@ class StyleLoader:
                 continue
             if item is None:
                 return
-            self._load(*item)
+            self._load(item)
 
-    def results(self) -> list[tuple[str, str, Style | StyleError]]:
+    def results(self) -> list[tuple[str, Style | StyleError]]:
         """Everything loaded since the last call (render thread)."""
         done = []
         while True:

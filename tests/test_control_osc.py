@@ -1,0 +1,369 @@
+"""OSC door: liblo's oscsend/oscdump and netcat against the real server; raw datagrams for each drop."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import queue
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import need_program
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from vjengine.audio.features import AudioFeatures
+from vjengine.clock import ManualClock, PerfClock
+from vjengine.control.events import ControlBus, ControlEvent
+from vjengine.control.options import add_control_options, build_control
+from vjengine.control.osc import OscServer
+from vjengine.control.oscout import FeatureOut, Feedback, OscSender
+from vjengine.control.params import PARAMS, SPECS
+from vjengine.control.state import ControlState
+from vjengine.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 5.0
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
+class OscDump:
+    """liblo's oscdump on a free port; lines arrive on a queue as (address, types, values)."""
+
+    def __init__(self):
+        program = need_program("oscdump")
+        self.port = free_udp_port()
+        self.process = subprocess.Popen([program, "-L", str(self.port)], stdout=subprocess.PIPE,
+                                        text=True)
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + TIMEOUT
+        while not port_taken(self.port):
+            assert time.monotonic() < deadline, "oscdump did not start listening"
+            time.sleep(0.02)
+
+    def _read(self):
+        for line in self.process.stdout:
+            parts = line.split()
+            if len(parts) >= 3:
+                self.lines.put((parts[1], parts[2], parts[3:]))
+
+    def wait_for(self, address: str, pump=lambda: None) -> tuple[str, str, list[str]]:
+        """The next line for `address`, calling pump() (render frames) while waiting."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            pump()
+            try:
+                line = self.lines.get(timeout=0.02)
+            except queue.Empty:
+                continue
+            if line[0] == address:
+                return line
+        raise AssertionError(f"oscdump never received {address}")
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(timeout=TIMEOUT)
+
+
+class Show:
+    """A running OSC server + ControlState, with frames pumped by hand."""
+
+    def __init__(self, feedback_port: int | None = None, allow=()):
+        self.clock = PerfClock()
+        self.bus = ControlBus()
+        feedback = Feedback(OscSender(("127.0.0.1", feedback_port))) if feedback_port else None
+        self.state = ControlState(feedback=feedback)
+        self.server = OscServer(self.bus, self.clock, lambda: self.state.snapshot, port=0, allow=allow)
+        self.server.start()
+
+    def frame(self):
+        for event in self.bus.drain():
+            self.state.handle(event)
+        return self.state.update(self.clock.now(), AudioFeatures())
+
+    def oscsend(self, address: str, types: str = "", *values: str) -> None:
+        program = need_program("oscsend")
+        subprocess.run([program, "127.0.0.1", str(self.server.port), address, types, *values],
+                       check=True, timeout=TIMEOUT)
+
+    def settle(self, accepted: int):
+        """Frames until the server has accepted `accepted` messages and the bus is empty."""
+        deadline = time.monotonic() + TIMEOUT
+        while self.server.counters.accepted < accepted:
+            assert time.monotonic() < deadline, f"server counters: {self.server.counters}"
+            time.sleep(0.005)
+        return self.frame()
+
+    def close(self):
+        self.server.close()
+
+
+@pytest.fixture
+def show():
+    s = Show()
+    yield s
+    s.close()
+
+
+def test_oscsend_changes_parameters_styles_and_crossfade(show):
+    show.oscsend("/vj/param/zoom", "f", "0.75")
+    show.oscsend("/vj/param/hue/abs", "f", "0.25")
+    show.oscsend("/vj/style/a", "s", "neon-grid")
+    show.oscsend("/vj/style/b", "s", "ink-bloom")
+    show.oscsend("/vj/xfade", "f", "0.5")
+    show.settle(5)
+    assert show.state.params.target["zoom"] == pytest.approx(2.0)  # 0.75 of 0.25..4 on a log scale
+    assert show.state.params.target["hue"] == 0.25
+    assert show.state.params.target["xfade"] == 0.5
+    assert show.state.wanted_styles() == ("neon-grid", "ink-bloom")
+    show.state.style_loaded("neon-grid")
+    show.state.style_loaded("ink-bloom")
+    frame = show.frame()
+    assert (frame.style_a, frame.style_b) == ("neon-grid", "ink-bloom")
+    assert 0.0 < frame.crossfade <= 0.5  # gliding toward 0.5 with the schema's smoothing
+
+
+def test_queries_and_feedback_reach_oscdump():
+    dump = OscDump()
+    show = Show(feedback_port=dump.port)
+    try:
+        show.oscsend("/vj/param/zoom", "f", "0.75")
+        address, types, values = dump.wait_for("/vj/param/zoom", pump=show.frame)  # feedback
+        assert types == "f" and float(values[0]) == pytest.approx(0.75)
+        show.oscsend("/vj/get/zoom", "i", str(dump.port))
+        address, types, values = dump.wait_for("/vj/param/zoom/abs")
+        assert float(values[0]) == pytest.approx(2.0)
+        show.oscsend("/vj/state", "i", str(dump.port))
+        assert dump.wait_for("/vj/tempo/source")[2] == ['"none"']  # the bundle, in order
+        assert float(dump.wait_for("/vj/param/speed")[2][0]) == pytest.approx(0.25)
+    finally:
+        show.close()
+        dump.close()
+
+
+def test_query_is_answered_to_the_senders_own_address(show):
+    show.oscsend("/vj/param/speed/abs", "f", "3")
+    show.settle(1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(TIMEOUT)
+        sock.sendto(OscMessageBuilder("/vj/get/speed").build().dgram, ("127.0.0.1", show.server.port))
+        replies = {}
+        while len(replies) < 2:
+            message = OscMessage(sock.recv(1024))
+            replies[message.address] = message.params
+    assert replies == {"/vj/param/speed": [pytest.approx(0.75)], "/vj/param/speed/abs": [3.0]}
+
+
+def test_garbage_wrong_types_and_unknown_addresses_are_counted_while_serving(show):
+    nc = need_program("nc")
+    port = str(show.server.port)
+    garbage = [bytes(range(256)),  # not OSC at all
+               b"/vj/param/zoom\x00\x00f\x00\x00\x00",  # a type tag without its comma
+               b"#bundle\x00" + b"\xff" * 11]  # a bundle header with a broken body
+    for data in garbage:
+        subprocess.run([nc, "-u", "-q0", "127.0.0.1", port], input=data, check=True, timeout=TIMEOUT)
+    show.oscsend("/vj/param/zoom", "s", "big")
+    show.oscsend("/vj/param/zoom", "f", "nan")
+    show.oscsend("/vj/param/zoom", "f", "inf")
+    show.oscsend("/vj/nowhere", "f", "0.5")
+    show.oscsend("/vj/style/a", "s", "x" * 200)
+    show.oscsend("/vj/preset", "s", "../../etc/passwd")
+    show.oscsend("/vj/tempo", "f", "1000")
+    show.oscsend("/vj/param/zoom", "f", "0.75")  # the server still answers
+    show.settle(1)
+    counts = show.server.counters
+    assert (counts.malformed, counts.bad_type, counts.non_finite, counts.unknown_address,
+            counts.oversize, counts.bad_name, counts.bad_value) == (3, 1, 2, 1, 1, 1, 1)
+    assert counts.received == 8 and counts.accepted == 1 and counts.dropped == 10
+    assert show.state.params.target["zoom"] == pytest.approx(2.0)
+
+
+def test_senders_outside_the_allowlist_are_dropped():
+    show = Show(allow=("10.1.2.0/24",))
+    try:
+        show.oscsend("/vj/param/zoom", "f", "0.75")
+        deadline = time.monotonic() + TIMEOUT
+        while show.server.counters.not_allowed < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        show.frame()
+        assert show.state.params.target["zoom"] == SPECS["zoom"].default
+        assert show.server.counters.received == 0
+    finally:
+        show.close()
+    show = Show(allow=("127.0.0.1",))
+    try:
+        show.oscsend("/vj/param/zoom", "f", "0.75")
+        show.settle(1)
+        assert show.state.params.target["zoom"] == pytest.approx(2.0)
+    finally:
+        show.close()
+
+
+def test_options_default_to_loopback_port_9000_and_reject_bad_values():
+    parser = argparse.ArgumentParser()
+    add_control_options(parser)
+    args = parser.parse_args([])
+    assert (args.osc_host, args.osc_port, args.osc_allow) == ("127.0.0.1", 9000, [])
+    control = build_control(parser.parse_args(["--osc-port", "0"]), PerfClock())
+    try:
+        assert control.osc.host == "127.0.0.1" and control.osc.port > 0
+    finally:
+        control.close()
+    for bad in (["--osc-allow", "not-an-address", "--osc-port", "0"], ["--osc-feedback", "localhost"],
+                ["--osc-out", "127.0.0.1:99999"], ["--osc-port", "70000"]):
+        with pytest.raises(InputError) as error:
+            build_control(parser.parse_args(bad), PerfClock()).close()
+        assert "\n" not in str(error.value)
+
+
+def message(address: str, *args) -> bytes:
+    builder = OscMessageBuilder(address)
+    for arg in args:
+        builder.add_arg(arg)
+    return builder.build().dgram
+
+
+@pytest.mark.parametrize("datagram, kind", [
+    (message("/vj/param/zoom"), "bad_type"),
+    (message("/vj/param/zoom", 0.1, 0.2), "bad_type"),
+    (message("/vj/param/zoom", True), "bad_type"),
+    (message("/vj/param/zoom", b"blob"), "bad_type"),
+    (message("/vj/param/zoom", float("-inf")), "non_finite"),
+    (message("/vj/slot", 10), "bad_value"),
+    (message("/vj/slot", 1.5), "bad_value"),
+    (message("/vj/transition", "neon", -1.0), "bad_value"),
+    (message("/vj/transition"), "bad_type"),
+    (message("/vj/tempo", 5.0), "bad_value"),
+    (message("/vj/learn", "volume"), "bad_name"),
+    (message("/vj/learn/save", "a/b"), "bad_name"),
+    (message("/vj/style/b", "Neon Grid"), "bad_name"),
+    (message("/vj/preset/save", "p" * 65), "oversize"),
+    (message("/vj/get/zoom", 70000), "bad_value"),
+    (message("/vj/[", 1.0), "unknown_address"),
+    (b"/vj", "malformed"),
+    (b"", "malformed"),
+])
+def test_each_bad_datagram_is_dropped_under_its_kind(datagram, kind):
+    bus = ControlBus()
+    server = OscServer(bus, ManualClock(), lambda: ControlState().snapshot, port=0)
+    try:
+        server.feed(datagram, ("127.0.0.1", 5000))
+        counts = server.counters.as_dict()
+        assert counts[kind] == 1 and counts["dropped"] == 1
+        assert bus.drain() == []
+    finally:
+        server.close()
+
+
+def test_button_release_on_tap_is_ignored_and_press_taps():
+    bus = ControlBus()
+    server = OscServer(bus, ManualClock(3.0), lambda: ControlState().snapshot, port=0)
+    try:
+        server.feed(message("/vj/tap", 0.0), ("127.0.0.1", 5000))
+        server.feed(message("/vj/tap", 1.0), ("127.0.0.1", 5000))
+        server.feed(message("/vj/tap"), ("127.0.0.1", 5000))
+        assert [(e.target, e.t) for e in bus.drain()] == [("tap", 3.0), ("tap", 3.0)]
+        assert server.counters.dropped == 0
+    finally:
+        server.close()
+
+
+osc_strings = st.text(st.characters(blacklist_characters="\x00"), max_size=80)  # NUL ends OSC strings
+osc_values = st.one_of(st.floats(width=32), st.integers(-2**31, 2**31 - 1), osc_strings,
+                       st.booleans(), st.binary(min_size=1, max_size=8))
+addresses = st.sampled_from(
+    [f"/vj/param/{s.name}" for s in PARAMS] + [f"/vj/param/{s.name}/abs" for s in PARAMS]
+    + ["/vj/xfade", "/vj/style/a", "/vj/slot", "/vj/transition", "/vj/preset", "/vj/tap",
+       "/vj/tempo", "/vj/learn", "/vj/unknown", "/vj/*"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=64),
+                          st.builds(lambda a, v: message(a, *v), addresses,
+                                    st.lists(osc_values, max_size=3))), max_size=6))
+def test_whatever_arrives_parameters_stay_finite_and_in_range(datagrams):
+    bus = ControlBus()
+    state = ControlState()
+    server = OscServer(bus, ManualClock(), lambda: state.snapshot, port=0)
+    try:
+        for datagram in datagrams:
+            server.feed(datagram, ("127.0.0.1", 5000))
+        for event in bus.drain():
+            state.handle(event)
+        frame = state.update(1.0, AudioFeatures())
+    finally:
+        server.close()
+    for spec in PARAMS:
+        value = frame.params[spec.name]
+        assert math.isfinite(value) and spec.lo <= value <= spec.hi
+
+
+def test_osc_out_sends_beats_tempo_and_bands_to_oscdump():
+    dump = OscDump()
+    out = FeatureOut(OscSender(("127.0.0.1", dump.port)))
+    state = ControlState(feature_out=out)
+    clock = ManualClock()
+    try:
+        state.handle(ControlEvent("tempo", 120.0))
+        for _ in range(80):  # 80 frames at 60 fps: beats at 0.5 s and 1.0 s
+            state.update(clock.now(), AudioFeatures(bass_att=1.5))
+            clock.advance(1 / 60)
+        assert dump.wait_for("/vj/out/tempo")[2] == ["120.000000", '"osc"']
+        assert dump.wait_for("/vj/out/bands")[2][0] == "1.500000"
+        assert dump.wait_for("/vj/out/beat")[2] == ["1"]
+        assert dump.wait_for("/vj/out/beat")[2] == ["2"]
+        assert out.sender.failed == 0
+    finally:
+        out.sender.close()
+        dump.close()
+
+
+def test_control_built_from_options_runs_a_show(tmp_path):
+    dump = OscDump()
+    styles = tmp_path / "styles"
+    for slug in ("ink-bloom", "neon-grid", "Not A Slug"):
+        (styles / slug).mkdir(parents=True)
+        (styles / slug / "style.toml").write_text("schema = 1\n")
+    parser = argparse.ArgumentParser()
+    add_control_options(parser)
+    args = parser.parse_args(["--osc-port", "0", "--presets", str(ROOT / "presets"), "--preset", "club",
+                              "--osc-feedback", f"127.0.0.1:{dump.port}"])
+    clock = PerfClock()
+    control = build_control(args, clock, styles_dir=styles)
+    control.start()
+    try:
+        assert control.state.slots == ("ink-bloom", "neon-grid") and control.state.preset == "club"
+        assert control.state.params.current["beat_zoom"] == 0.18  # the start preset, at once
+        subprocess.run([need_program("oscsend"), "127.0.0.1", str(control.osc.port), "/vj/preset", "s",
+                        "calm"], check=True, timeout=TIMEOUT)
+        address, types, values = dump.wait_for(
+            "/vj/preset", pump=lambda: control.step(clock.now(), AudioFeatures()))
+        assert values == ['"calm"'] and control.state.transition_settings.beats == 16
+        status = control.status()
+        assert status["preset"] == "calm" and status["osc_accepted"] == 1 and status["osc_dropped"] == 0
+        assert status["tempo_source"] == "none" and status["control_preset_errors"] == 0
+    finally:
+        control.close()
+        dump.close()

@@ -1,0 +1,405 @@
+"""The OSC server: python-osc's blocking server on its own thread; handlers validate, then enqueue.
+
+Every message is either turned into one ControlEvent on the bus, answered (queries), or dropped
+and counted by kind; nothing a sender does raises past a handler. Handlers return None so that
+python-osc sends nothing back on its own. Queries are answered from the snapshot the render
+thread publishes each frame.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pythonosc import osc_packet
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_bundle import OscBundle
+from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.osc_server import BlockingOSCUDPServer
+
+from vjengine.clock import Clock
+from vjengine.control import events
+from vjengine.control.events import ControlBus, ControlEvent
+from vjengine.control.params import PARAMS, SPECS
+from vjengine.control.presets import NAME_PATTERN, SLOT_COUNT
+from vjengine.control.tempo import MAX_BPM, MIN_BPM
+from vjengine.errors import InputError
+from vjengine.styles.blend import MAX_BEATS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 9000
+MAX_STRING = 64  # longest string argument accepted (style slugs and names are at most 64)
+POLL_SECONDS = 0.2  # how often the server thread checks for shutdown
+
+
+@dataclass(frozen=True)
+class OscCommand:
+    """One address of the OSC address space, as the README table lists it."""
+
+    address: str
+    arguments: str  # OSC type tags; [x] is optional
+    description: str
+
+
+COMMANDS: tuple[OscCommand, ...] = (
+    OscCommand("/vj/param/<name>", "f", "set a parameter from 0..1, scaled onto its range"),
+    OscCommand("/vj/param/<name>/abs", "f", "set a parameter in its own units (clamped to its range)"),
+    OscCommand("/vj/xfade", "f", "crossfade 0 (style A) .. 1 (style B); takes over from a transition"),
+    OscCommand("/vj/style/a", "s", "put a style (slug) on deck A as soon as it is loaded"),
+    OscCommand("/vj/style/b", "s", "put a style (slug) on deck B as soon as it is loaded"),
+    OscCommand("/vj/slot", "i", f"transition to the scene's style slot 1..{SLOT_COUNT}"),
+    OscCommand("/vj/transition", "s [f]",
+               "transition to a style on the next beat/bar (the scene's quantise) lasting beats "
+               "(default: the scene's; 0 = cut on the beat)"),
+    OscCommand("/vj/preset", "s", "load presets/<name>.toml"),
+    OscCommand("/vj/preset/save", "s", "save the current state as presets/<name>.toml"),
+    OscCommand("/vj/tap", "[f]", "tap tempo (an argument of 0, a button's release, is ignored)"),
+    OscCommand("/vj/tempo", "f", f"manual tempo, {MIN_BPM:g}..{MAX_BPM:g} BPM; 0 returns to automatic"),
+    OscCommand("/vj/learn", "s", "MIDI learn: the next CC controls this parameter (\"\" cancels)"),
+    OscCommand("/vj/learn/save", "s", "save the learned MIDI map as presets/midi/<name>.toml"),
+    OscCommand("/vj/get/<name>", "[i]",
+               "reply /vj/param/<name> (0..1) and /vj/param/<name>/abs to the sender, or to this "
+               "port on the sender's host"),
+    OscCommand("/vj/state", "[i]",
+               "reply one bundle: /vj/style/a, /vj/style/b, /vj/xfade, /vj/tempo, /vj/tempo/source, "
+               "/vj/preset and /vj/param/<name> for every parameter"),
+)
+
+
+@dataclass
+class OscCounters:
+    """Messages received, accepted and dropped by kind (the HUD shows them)."""
+
+    received: int = 0
+    accepted: int = 0
+    replies: int = 0
+    malformed: int = 0  # not OSC, or an OSC packet that does not parse
+    unknown_address: int = 0
+    bad_type: int = 0  # wrong argument types or count
+    bad_value: int = 0  # a number outside what the address takes (tempo, slot, beats, port)
+    non_finite: int = 0  # NaN or infinity
+    oversize: int = 0  # a string longer than MAX_STRING
+    bad_name: int = 0  # not a valid style slug, preset/map name or parameter
+    not_allowed: int = 0  # sender outside --osc-allow
+    bus_full: int = 0  # the render thread fell behind
+    reply_failed: int = 0
+    errors: int = 0  # a bug: logged with its traceback
+
+    DROPS = ("malformed", "unknown_address", "bad_type", "bad_value", "non_finite", "oversize",
+             "bad_name", "not_allowed", "bus_full", "errors")
+
+    @property
+    def dropped(self) -> int:
+        return sum(getattr(self, kind) for kind in self.DROPS)
+
+    def as_dict(self) -> dict[str, int]:
+        return {**asdict(self), "dropped": self.dropped}
+
+
+class _Drop(Exception):
+    """A message to drop and count under `kind`."""
+
+    def __init__(self, kind: str, why: str):
+        super().__init__(why)
+        self.kind = kind
+
+
+def _number(args: Sequence[Any], optional: bool = False) -> float | None:
+    """The one numeric argument (int or float, not bool); None when optional and absent."""
+    if optional and not args:
+        return None
+    if len(args) != 1 or isinstance(args[0], bool) or not isinstance(args[0], (int, float)):
+        raise _Drop("bad_type", f"expected one number, got {list(args)!r}")
+    if not math.isfinite(args[0]):
+        raise _Drop("non_finite", f"{args[0]!r} is not a finite number")
+    return float(args[0])
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Drop("bad_type", f"expected a string, got {value!r}")
+    if len(value) > MAX_STRING:
+        raise _Drop("oversize", f"string of {len(value)} characters (at most {MAX_STRING})")
+    return value
+
+
+def _one_string(args: Sequence[Any]) -> str:
+    if len(args) != 1:
+        raise _Drop("bad_type", f"expected one string, got {list(args)!r}")
+    return _string(args[0])
+
+
+def _name(args: Sequence[Any], what: str) -> str:
+    name = _one_string(args)
+    if not NAME_PATTERN.match(name):
+        raise _Drop("bad_name", f"{what} {name!r}: expected a-z, 0-9, '-' or '_'")
+    return name
+
+
+def _in_range(value: float, lo: float, hi: float, what: str) -> float:
+    if not lo <= value <= hi:
+        raise _Drop("bad_value", f"{what} {value:g}: expected {lo:g}..{hi:g}")
+    return value
+
+
+def parse_allow(entries: Sequence[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """--osc-allow values (addresses or networks like 192.168.1.0/24) as networks."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise InputError(f"--osc-allow {entry!r}: expected an IP address or network "
+                             "such as 192.168.1.20 or 192.168.1.0/24") from None
+    return tuple(networks)
+
+
+class _CountingDispatcher(Dispatcher):
+    """python-osc's dispatcher, counting packets that do not parse and never waiting on timetags."""
+
+    def __init__(self, counters: OscCounters):
+        super().__init__(strict_timing=False)
+        self._counters = counters
+
+    def call_handlers_for_packet(self, data: bytes, client_address: tuple[str, int]) -> list:
+        try:
+            messages = osc_packet.OscPacket(data).messages
+        except Exception:  # untrusted bytes: any parser failure means a malformed packet
+            self._counters.malformed += 1
+            return []
+        for timed in messages:
+            handlers = list(self.handlers_for_address(timed.message.address))
+            if not handlers:  # an address pattern that compiles to nothing
+                self._counters.received += 1
+                self._counters.unknown_address += 1
+            for handler in handlers:
+                handler.invoke(client_address, timed.message)
+        return []
+
+
+class _Server(BlockingOSCUDPServer):
+    """Drops datagrams from senders outside the allowlist and datagrams that are not OSC."""
+
+    def __init__(self, address, dispatcher, counters: OscCounters, allow):
+        self._counters = counters
+        self._allow = allow
+        super().__init__(address, dispatcher)
+
+    def verify_request(self, request, client_address) -> bool:
+        if self._allow and not any(ipaddress.ip_address(client_address[0]) in net for net in self._allow):
+            self._counters.not_allowed += 1
+            return False
+        datagram = request[0]
+        if not (OscBundle.dgram_is_bundle(datagram) or OscMessage.dgram_is_message(datagram)):
+            self._counters.malformed += 1
+            return False
+        return True
+
+    def handle_error(self, request, client_address) -> None:
+        self._counters.errors += 1
+        log.exception("OSC: error handling a packet from %s", client_address)
+
+
+def message(address: str, *values: Any) -> OscMessageBuilder:
+    """An OSC message builder with these values (floats as f, ints as i, str as s)."""
+    builder = OscMessageBuilder(address=address)
+    for value in values:
+        builder.add_arg(value)
+    return builder
+
+
+class OscServer:
+    """The OSC door: binds host:port, runs on its own thread, turns messages into ControlEvents.
+
+    `snapshot` returns the latest state the render thread published (control.state.ControlSnapshot);
+    queries are answered from it.
+    """
+
+    def __init__(self, bus: ControlBus, clock: Clock, snapshot: Callable[[], Any],
+                 host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, allow: Sequence[str] = ()):
+        self.counters = OscCounters()
+        self._bus = bus
+        self._clock = clock
+        self._snapshot = snapshot
+        self._logged: set[str] = set()
+        dispatcher = _CountingDispatcher(self.counters)
+        self._map(dispatcher)
+        try:
+            self._server = _Server((host, port), dispatcher, self.counters, parse_allow(allow))
+        except OSError as exc:
+            raise InputError(f"OSC: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+        self.host, self.port = self._server.server_address[:2]
+        self._thread: threading.Thread | None = None
+        if not allow and not ipaddress.ip_address(self._server.server_address[0]).is_loopback:
+            log.warning("OSC listens on %s:%d for any sender; --osc-allow limits who may control the show",
+                        self.host, self.port)
+
+    def _map(self, dispatcher: Dispatcher) -> None:
+        for spec in PARAMS:
+            for mode in ("", "abs"):
+                address = "/vj/" + events.param_target(spec.name, mode)
+                dispatcher.map(address, self._guard(self._param, spec.name, mode), needs_reply_address=True)
+            dispatcher.map(f"/vj/get/{spec.name}", self._guard(self._get, spec.name),
+                           needs_reply_address=True)
+        handlers: dict[str, Callable] = {
+            "/vj/xfade": lambda sender, args: ControlEvent(events.param_target("xfade"), _number(args)),
+            "/vj/style/a": self._style_handler(events.STYLE_A),
+            "/vj/style/b": self._style_handler(events.STYLE_B),
+            "/vj/slot": self._slot,
+            "/vj/transition": self._transition,
+            "/vj/preset": lambda sender, args: ControlEvent(events.PRESET, _name(args, "preset")),
+            "/vj/preset/save": lambda sender, args: ControlEvent(events.PRESET_SAVE, _name(args, "preset")),
+            "/vj/tap": self._tap,
+            "/vj/tempo": self._tempo,
+            "/vj/learn": self._learn,
+            "/vj/learn/save": lambda sender, args: ControlEvent(events.LEARN_SAVE, _name(args, "MIDI map")),
+            "/vj/state": self._state,
+        }
+        for address, handler in handlers.items():
+            dispatcher.map(address, self._guard(handler), needs_reply_address=True)
+        dispatcher.set_default_handler(self._unknown, needs_reply_address=True)
+
+    def _guard(self, handler: Callable, *bound: Any) -> Callable:
+        """Wrap a handler: count, validate, enqueue its event; always return None."""
+        def invoke(sender: tuple[str, int], address: str, *args: Any) -> None:
+            self.counters.received += 1
+            try:
+                event = handler(*bound, sender, args)
+            except _Drop as drop:
+                self._drop(drop.kind, f"{address} from {sender[0]}: {drop}")
+                return None
+            if event is None:
+                self.counters.accepted += 1
+                return None
+            event = ControlEvent(event.target, event.value, f"osc:{sender[0]}:{sender[1]}", self._clock.now())
+            if self._bus.put(event):
+                self.counters.accepted += 1
+            else:
+                self._drop("bus_full", f"{address}: the control bus is full")
+            return None
+        return invoke
+
+    def _drop(self, kind: str, why: str) -> None:
+        setattr(self.counters, kind, getattr(self.counters, kind) + 1)
+        if kind not in self._logged:  # log each kind once; the counters keep the tally
+            self._logged.add(kind)
+            log.warning("OSC: dropped (%s) %s; further drops of this kind are only counted", kind, why)
+
+    def _unknown(self, sender: tuple[str, int], address: str, *args: Any) -> None:
+        self.counters.received += 1
+        self._drop("unknown_address", f"{address[:80]!r} from {sender[0]}")
+        return None
+
+    def _param(self, name: str, mode: str, sender, args) -> ControlEvent:
+        return ControlEvent(events.param_target(name, mode), _number(args))
+
+    @staticmethod
+    def _style_handler(target: str) -> Callable:
+        def handle(sender, args) -> ControlEvent:
+            return ControlEvent(target, _name(args, "style"))
+        return handle
+
+    def _slot(self, sender, args) -> ControlEvent:
+        slot = _number(args)
+        if slot != int(slot):
+            raise _Drop("bad_value", f"slot {slot:g}: expected a whole number")
+        return ControlEvent(events.SLOT, int(_in_range(slot, 1, SLOT_COUNT, "slot")))
+
+    def _transition(self, sender, args) -> ControlEvent:
+        if len(args) not in (1, 2):
+            raise _Drop("bad_type", f"expected a style and optionally beats, got {list(args)!r}")
+        slug = _name(args[:1], "style")
+        beats = _number(args[1:], optional=True)
+        if beats is not None:
+            _in_range(beats, 0.0, MAX_BEATS, "beats")
+        return ControlEvent(events.TRANSITION, (slug, beats))
+
+    def _tap(self, sender, args) -> ControlEvent | None:
+        value = _number(args, optional=True)
+        return None if value is not None and value <= 0 else ControlEvent(events.TAP)
+
+    def _tempo(self, sender, args) -> ControlEvent:
+        bpm = _number(args)
+        if bpm != 0:
+            _in_range(bpm, MIN_BPM, MAX_BPM, "tempo")
+        return ControlEvent(events.TEMPO, bpm)
+
+    def _learn(self, sender, args) -> ControlEvent:
+        name = _one_string(args)
+        if name and name not in SPECS:
+            raise _Drop("bad_name", f"learn {name!r}: not a parameter")
+        return ControlEvent(events.LEARN, name)
+
+    def _reply_address(self, sender: tuple[str, int], args: Sequence[Any]) -> tuple[str, int]:
+        port = _number(args, optional=True)
+        if port is None:
+            return sender
+        if port != int(port):
+            raise _Drop("bad_value", f"reply port {port:g}: expected a whole number")
+        return sender[0], int(_in_range(port, 1, 65535, "reply port"))
+
+    def _send(self, dgram: bytes, address: tuple[str, int]) -> None:
+        try:
+            self._server.socket.sendto(dgram, address)
+            self.counters.replies += 1
+        except OSError as exc:
+            self.counters.reply_failed += 1
+            log.debug("OSC: reply to %s failed (%s)", address, exc)
+
+    def _get(self, name: str, sender, args) -> None:
+        address = self._reply_address(sender, args)
+        value = self._snapshot().params[name]
+        self._send(message(f"/vj/param/{name}", SPECS[name].to_normalised(value)).build().dgram, address)
+        self._send(message(f"/vj/param/{name}/abs", float(value)).build().dgram, address)
+        return None
+
+    def _state(self, sender, args) -> None:
+        address = self._reply_address(sender, args)
+        snapshot = self._snapshot()
+        bundle = OscBundleBuilder(IMMEDIATELY)
+        for builder in state_messages(snapshot):
+            bundle.add_content(builder.build())
+        self._send(bundle.build().dgram, address)
+        return None
+
+    def feed(self, datagram: bytes, sender: tuple[str, int]) -> None:
+        """Handle one datagram exactly as if it had arrived on the socket from `sender`."""
+        if self._server.verify_request((datagram, self._server.socket), sender):
+            self._server.dispatcher.call_handlers_for_packet(datagram, sender)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": POLL_SECONDS}, name="osc-server",
+                                        daemon=True)
+        self._thread.start()
+        log.info("OSC listening on %s:%d", self.host, self.port)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5.0)
+        self._server.server_close()
+
+
+def state_messages(snapshot: Any) -> list[OscMessageBuilder]:
+    """The messages describing the whole state, addressed like the inputs so faders follow."""
+    builders = [
+        message("/vj/style/a", snapshot.style_a or ""),
+        message("/vj/style/b", snapshot.style_b or ""),
+        message("/vj/xfade", float(snapshot.crossfade)),
+        message("/vj/tempo", float(snapshot.bpm)),
+        message("/vj/tempo/source", snapshot.tempo_source),
+        message("/vj/preset", snapshot.preset or ""),
+    ]
+    for spec in PARAMS:
+        builders.append(message(f"/vj/param/{spec.name}", spec.to_normalised(snapshot.params[spec.name])))
+    return builders
+

@@ -1,0 +1,247 @@
+"""Scenes in presets/<name>.toml: styles, slots, transition settings, parameters, modulation routes.
+
+A table left out of a file leaves that part of the show as it is when the scene loads; in [params]
+a parameter left out goes back to its default. Saved scenes write every part, so that
+save -> load gives back exactly the same scene.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from vjengine.control.params import PARAMS, SPECS
+from vjengine.control.routes import Route
+from vjengine.errors import InputError
+from vjengine.styles.blend import MAX_BEATS, MODES, QUANTISE
+from vjengine.styles.store import SLUG_PATTERN
+
+log = logging.getLogger(__name__)
+
+NAME_PATTERN = SLUG_PATTERN  # preset and MIDI map names: a-z, 0-9, - and _, no paths
+MAX_FILE_BYTES = 64 << 10
+SLOT_COUNT = 9
+SCENE_KEYS = {"name", "styles", "slots", "transition", "params", "routes"}
+
+
+class PresetError(InputError):
+    """A preset or MIDI map that cannot be used; str() is one line naming the file."""
+
+
+def check_name(name: object, what: str = "preset") -> str:
+    """Return name if it is a safe file name (a-z, 0-9, '-', '_'; at most 64), else raise."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise PresetError(f"{what} name {name!r}: expected 1-64 characters of a-z, 0-9, '-' or '_'")
+    return name
+
+
+def check_slug(slug: object, where: str) -> str:
+    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+        raise PresetError(f"{where}: style {slug!r} is not a style slug (a-z, 0-9, '-', '_')")
+    return slug
+
+
+def read_toml(path: Path) -> dict:
+    """A small TOML file parsed, or a one-line PresetError naming it."""
+    if path.is_symlink() or not path.is_file():
+        raise PresetError(f"{path}: missing or not a regular file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise PresetError(f"{path}: {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PresetError(f"{path}: unreadable TOML ({exc})") from None
+
+
+def write_toml(path: Path, data: dict) -> Path:
+    """Write atomically (temporary file + rename): a failed save leaves the old file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(tomli_w.dumps(data).encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+@dataclass(frozen=True)
+class TransitionSettings:
+    """How slot changes and scene loads move: length in beats, quantisation and blend mode."""
+
+    beats: float = 4.0
+    quantise: str = "bar"
+    mode: str = "auto"
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A scene; None in a field means "leave that part of the show as it is"."""
+
+    name: str = ""
+    style_a: str | None = None
+    style_b: str | None = None
+    slots: tuple[str, ...] | None = None
+    transition: TransitionSettings | None = None
+    params: dict[str, float] | None = field(default=None, hash=False)
+    routes: tuple[Route, ...] | None = None
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise PresetError(f"{where}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _table(data: dict, key: str, where: str) -> dict | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise PresetError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def _parse_styles(table: dict, where: str) -> tuple[str | None, str | None]:
+    unknown = set(table) - {"a", "b"}
+    if unknown or "a" not in table:
+        raise PresetError(f"{where}: [styles] needs a = \"slug\" and optionally b (found {sorted(table)})")
+    b = table.get("b")
+    return check_slug(table["a"], where), None if b is None else check_slug(b, where)
+
+
+def _parse_transition(table: dict, where: str) -> TransitionSettings:
+    unknown = set(table) - {"beats", "quantise", "mode"}
+    if unknown:
+        raise PresetError(f"{where}: [transition] has unknown keys {sorted(unknown)}")
+    defaults = TransitionSettings()
+    beats = _number(table.get("beats", defaults.beats), f"{where} [transition] beats")
+    quantise = table.get("quantise", defaults.quantise)
+    mode = table.get("mode", defaults.mode)
+    if not 0.0 <= beats <= MAX_BEATS:
+        raise PresetError(f"{where}: [transition] beats {beats:g}: expected 0..{MAX_BEATS:g}")
+    if quantise not in QUANTISE:
+        raise PresetError(f"{where}: [transition] quantise {quantise!r}: expected one of {QUANTISE}")
+    if mode not in MODES:
+        raise PresetError(f"{where}: [transition] mode {mode!r}: expected one of {MODES}")
+    return TransitionSettings(beats, quantise, mode)
+
+
+def _parse_params(table: dict, where: str) -> dict[str, float]:
+    params = {}
+    for name, value in table.items():
+        spec = SPECS.get(name)
+        if spec is None:
+            raise PresetError(f"{where}: [params] {name!r} is not a parameter "
+                              f"(expected one of {', '.join(SPECS)})")
+        value = _number(value, f"{where} [params] {name}")
+        params[name] = spec.clamp(value)
+        if params[name] != value:
+            log.warning("%s: [params] %s = %g outside %g..%g, using %g", where, name, value,
+                        spec.lo, spec.hi, params[name])
+    return params
+
+
+def _parse_routes(items: object, where: str) -> tuple[Route, ...]:
+    if not isinstance(items, list):
+        raise PresetError(f"{where}: routes must be an array of tables ([[routes]])")
+    routes = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or set(item) - {"source", "param", "amount", "curve"}:
+            raise PresetError(f"{where}: routes[{i}] expected source, param, amount and curve")
+        try:
+            routes.append(Route(item.get("source"), item.get("param"), item.get("amount"),
+                                item.get("curve", "linear")))
+        except ValueError as exc:
+            raise PresetError(f"{where}: routes[{i}]: {exc}") from None
+    return tuple(routes)
+
+
+def scene_from_table(data: dict, where: str) -> Scene:
+    """A validated Scene from parsed TOML; `where` names the file in errors."""
+    unknown = set(data) - SCENE_KEYS
+    if unknown:
+        raise PresetError(f"{where}: unknown keys {sorted(unknown)} (expected {sorted(SCENE_KEYS)})")
+    name = data.get("name", "")
+    if not isinstance(name, str):
+        raise PresetError(f"{where}: name must be a string")
+    styles = _table(data, "styles", where)
+    style_a, style_b = _parse_styles(styles, where) if styles is not None else (None, None)
+    slots = data.get("slots")
+    if slots is not None:
+        if not isinstance(slots, list) or len(slots) > SLOT_COUNT:
+            raise PresetError(f"{where}: slots must be a list of at most {SLOT_COUNT} style slugs")
+        slots = tuple(check_slug(slug, where) for slug in slots)
+    transition = _table(data, "transition", where)
+    params = _table(data, "params", where)
+    routes = data.get("routes")
+    return Scene(
+        name=name, style_a=style_a, style_b=style_b, slots=slots,
+        transition=_parse_transition(transition, where) if transition is not None else None,
+        params=_parse_params(params, where) if params is not None else None,
+        routes=_parse_routes(routes, where) if routes is not None else None,
+    )
+
+
+def scene_to_table(scene: Scene) -> dict:
+    """The TOML table of a scene (parts that are None are left out)."""
+    data: dict = {}
+    if scene.name:
+        data["name"] = scene.name
+    if scene.style_a is not None:
+        data["styles"] = {"a": scene.style_a}
+        if scene.style_b is not None:
+            data["styles"]["b"] = scene.style_b
+    if scene.slots is not None:
+        data["slots"] = list(scene.slots)
+    if scene.transition is not None:
+        t = scene.transition
+        data["transition"] = {"beats": t.beats, "quantise": t.quantise, "mode": t.mode}
+    if scene.params is not None:
+        data["params"] = {spec.name: scene.params[spec.name] for spec in PARAMS
+                          if spec.name in scene.params}
+    if scene.routes is not None:
+        data["routes"] = [{"source": r.source, "param": r.param, "amount": r.amount, "curve": r.curve}
+                          for r in scene.routes]
+    return data
+
+
+class PresetLibrary:
+    """The presets folder: scenes by name; names are checked so that none escapes the folder."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{check_name(name)}.toml"
+
+    def load(self, name: str) -> Scene:
+        path = self.path(name)
+        return scene_from_table(read_toml(path), str(path))
+
+    def save(self, name: str, scene: Scene) -> Path:
+        return write_toml(self.path(name), scene_to_table(scene))
+
+    def names(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.stem for p in self.folder.glob("*.toml")
+                      if NAME_PATTERN.match(p.stem) and p.is_file())
+
+    def entries(self) -> list[tuple[str, Scene | PresetError]]:
+        """Every preset by name: its Scene, or the PresetError that stops it loading."""
+        results: list[tuple[str, Scene | PresetError]] = []
+        for name in self.names():
+            try:
+                results.append((name, self.load(name)))
+            except PresetError as exc:
+                results.append((name, exc))
+        return results
