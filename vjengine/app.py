@@ -23,6 +23,7 @@ from vjengine.control.options import Control
 from vjengine.control.state import ControlFrame
 from vjengine.demo import demo_track
 from vjengine.errors import InputError
+from vjengine.journal import FrameRecord, JournalWriter, show_description
 from vjengine.modulate import envelope
 from vjengine.render.adaptive import AdaptiveScale
 from vjengine.render.evaluate import FoldedWeights, make_backend
@@ -125,11 +126,12 @@ class Engine:
         for deck, slug in (("a", config.style_a), ("b", config.style_b)):
             if slug is None and deck == "a" and state.decks["a"].wanted is None:
                 slug = slugs[0]
-            if slug is not None:
-                state.handle(ControlEvent(events.STYLE_A if deck == "a" else events.STYLE_B, slug, "start"))
+            if slug is not None:  # through the bus, so that a show journal records it as frame 0's
+                control.bus.put(ControlEvent(events.STYLE_A if deck == "a" else events.STYLE_B, slug, "start"))
         for name, value in config.params.items():
-            state.handle(ControlEvent(events.param_target(name, "abs"), value, "start"))
+            state.params.set(name, value)
         state.params.jump()
+        self.journal = self._open_journal(slugs) if config.journal else None
         self.frame: ControlFrame | None = None
         self.stats = FrameStats()
         self.errors: Counter[str] = Counter()
@@ -142,6 +144,17 @@ class Engine:
             if config.record else None
         if self.recorder is not None:
             self.analysis.taps.append(self.recorder.add_audio)
+
+    def _open_journal(self, slugs: list[str]) -> JournalWriter:
+        render, settings = self.config.render, self.control.settings
+        show = show_description(
+            size=list(self.pipeline.size), fps=render.fps, backend=self.backend.name,
+            latency=render.latency, analysis=self.analysis.analyzer.config,
+            params=dict(self.config.params), **{k: v for k, v in settings.items() if k != "presets_dir"},
+        )
+        journal = JournalWriter(self.config.journal, show, Path(settings.get("presets_dir", "presets")))
+        self.analysis.taps.append(journal.add_audio)
+        return journal
 
     # -- input -----------------------------------------------------------------------------
     def _key(self, key: int, mods: int) -> None:
@@ -158,8 +171,12 @@ class Engine:
             target, value = SHOW_KEYS[key]
             self.control.bus.put(ControlEvent(target, value, source="key", t=self.clock.now()))
 
-    def _sync_styles(self) -> None:
-        """Load what the decks want (off this thread), take what has loaded, forget the rest."""
+    def _sync_styles(self) -> list[tuple[str, str | None]]:
+        """Load what the decks want (off this thread), take what has loaded, forget the rest.
+
+        Returns the loads reported to the controls this frame: (slug, content hash or None).
+        """
+        reported: list[tuple[str, str | None]] = []
         state = self.control.state
         wanted = set(state.wanted_styles())
         for slug in wanted - self.requested:
@@ -173,17 +190,20 @@ class Engine:
                               slug, result)
                 else:
                     state.style_failed(slug, str(result))
+                    reported.append((slug, None))
                     self.requested.discard(slug)
                 continue
             self.folded[slug] = self.backend.prepare(result)
             self.loader.watch(result)
             state.style_loaded(slug, result.config)
+            reported.append((slug, result.content_hash))
             log.info("style loaded: %s", slug)
         shown = {self.frame.style_a, self.frame.style_b} if self.frame else set()
         for slug in set(self.folded) - wanted - shown:
             del self.folded[slug]
             self.loader.unwatch(slug)
             self.requested.discard(slug)
+        return reported
 
     # -- the loop --------------------------------------------------------------------------
     def _render(self, t: float, dt: float, frame: ControlFrame) -> None:
@@ -267,13 +287,18 @@ class Engine:
                 glfw.poll_events()
                 if self.output.should_close:
                     break
-                features, _ = self.analysis.latest()
+                features, _, hops = self.analysis.snapshot()
                 t = self.clock.now() + self.config.render.latency
                 dt, last = start - last, start
-                self.frame = self.control.step(t, features)
-                self._sync_styles()
+                handled: list[ControlEvent] = []
+                self.frame = self.control.step(t, features, handled)
+                loads = self._sync_styles()
+                size = self.renderer.internal_size
                 self._render(t, dt, self.frame)
                 self._present(t, self.frame.features)
+                if self.journal is not None:
+                    self.journal.add_frame(FrameRecord(self.stats.frames, t, dt, hops, size, handled, loads))
+                self._snapshot()
                 if self.recorder is not None:
                     self.recorder.add_frame(self.pipeline.read_rgb(), start)
                 work = time.perf_counter() - start
@@ -293,6 +318,11 @@ class Engine:
             self.shutdown()
         return 0
 
+    def _snapshot(self) -> None:
+        every, folder = self.config.snapshot_every, self.config.snapshots
+        if folder is not None and every > 0 and self.stats.frames % every == 0:
+            Image.fromarray(self.pipeline.read_rgb()).save(folder / f"frame-{self.stats.frames:06d}.png")
+
     def shutdown(self) -> None:
         if self.config.screenshot is not None and self.folded:
             self.output.make_current()
@@ -306,6 +336,8 @@ class Engine:
         self.loader.close()
         if self.recorder is not None:
             self.recorder.finish()
+        if self.journal is not None:
+            self.journal.close()
         for window in (self.preview, self.output):
             if window is not None:
                 window.destroy()

@@ -146,6 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = replace(config, audio=audio, render=render, styles_dir=args.styles,
                      style_a=args.style or config.style_a, style_b=args.style_b or config.style_b,
                      frames=args.frames, screenshot=args.screenshot, record=args.record,
+                     journal=args.journal, snapshots=args.snapshots, snapshot_every=args.snapshot_every,
                      telemetry=args.telemetry, params={**config.params, **dict(args.param)})
     clock = AudioClock()
     control = build_control(args, clock, styles_dir=config.styles_dir)
@@ -156,6 +157,18 @@ def parse_channel(text: str) -> str:
     if text != "mix" and not (text.isdigit() and 1 <= int(text) <= 64):
         raise argparse.ArgumentTypeError(f"--channel {text!r}: expected a channel number 1..64 or 'mix'")
     return text
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Re-render a show journal."""
+    from vjengine.render.replay import ReplayJob, replay
+
+    if args.fps is not None and not 1.0 <= args.fps <= 240.0:
+        raise InputError(f"--fps {args.fps}: expected 1..240")
+    job = ReplayJob(journal=args.journal, output=args.output, styles_dir=args.styles, size=args.size,
+                    fps=args.fps, backend=args.backend, frames_dir=args.frames_dir)
+    print(f"wrote {replay(job, show_progress=not args.quiet)}")
+    return 0
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
@@ -237,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, help="stop after N frames (check mode)")
     p.add_argument("--screenshot", type=Path, help="save the last frame as PNG when stopping")
     p.add_argument("--record", type=Path, help="record the output with the input audio to an MP4")
+    p.add_argument("--journal", type=Path, help="write a show journal (.vjshow) for `vjengine replay`")
+    p.add_argument("--snapshots", type=Path, help="save every --snapshot-every'th frame as PNG here")
+    p.add_argument("--snapshot-every", type=int, default=0, metavar="N", help="snapshot period in frames")
     p.add_argument("--telemetry", type=Path, help="append engine stats as JSON lines to this file")
     add_control_options(p)
     p.set_defaults(func=cmd_run)
@@ -260,6 +276,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("replay", help="re-render a show journal (.vjshow) at any size and frame rate")
+    p.add_argument("journal", type=Path, help="a .vjshow file (or its .parts folder after a crash)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
+    p.add_argument("--size", type=parse_size, help="output WIDTHxHEIGHT (default: the live size)")
+    p.add_argument("--fps", type=float,
+                   help="re-time to this frame rate (default: every live frame, exactly as shown)")
+    p.add_argument("--backend", help="CPPN backend (default: the one the show used)")
+    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")
+    p.add_argument("--frames-dir", type=Path, help="also write every rendered frame as PNG here")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("analyze", help="causal beats, onsets and tempo of an audio file")
     p.add_argument("audio", type=Path)

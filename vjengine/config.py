@@ -45,6 +45,9 @@ class EngineConfig:
     frames: int | None = None  # stop after this many frames (check mode)
     screenshot: Path | None = None
     record: Path | None = None
+    journal: Path | None = None  # a .vjshow journal for `vjengine replay`
+    snapshots: Path | None = None  # a folder for PNGs of every `snapshot_every`-th frame
+    snapshot_every: int = 0
     telemetry: Path | None = None
     params: dict[str, float] = field(default_factory=dict)
 
@@ -69,7 +72,8 @@ class EngineConfig:
                     value = {**value, "size": tuple(value["size"])}
                 changes[key] = replace(current, **value)
             elif key in {f.name for f in fields(cls)} and key not in sections:
-                changes[key] = Path(value) if key in ("styles_dir", "screenshot", "record", "telemetry") else value
+                changes[key] = Path(value) if key in ("styles_dir", "screenshot", "record", "journal", "snapshots",
+                                                     "telemetry") else value
             else:
                 raise InputError(f"{path}: unknown key {key!r}")
         return replace(config, **changes)

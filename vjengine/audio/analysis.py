@@ -126,6 +126,11 @@ class Analyzer:
         self._samples_done = 0
         self.features = AudioFeatures(tempo_source=self.tracker.name)
 
+    @property
+    def hops(self) -> int:
+        """How many hops have been processed."""
+        return self._samples_done // self.config.hop_size
+
     def process(self, hop: np.ndarray) -> AudioFeatures:
         """Analyse one hop (float32, exactly hop_size samples) and return the new features."""
         if hop.shape != (self.config.hop_size,) or hop.dtype != np.float32:
@@ -174,26 +179,35 @@ class AnalysisThread(threading.Thread):
         self.analyzer = analyzer
         self.gain = gain
         self.on_features = on_features
-        self.taps: list[Callable[[np.ndarray], None]] = []  # each hop after gain (e.g. a recorder)
+        # Called with every hop analysed (after mix and gain; silence while the input is lost),
+        # e.g. by a recorder or a show journal. Runs on this thread: copy, queue, return.
+        self.taps: list[Callable[[np.ndarray], None]] = []
         self.hops = 0
         self.silent_hops = 0
         self.errors = 0
         self.level = 0.0  # peak of the last hop, for the HUD meter
-        self._published = (analyzer.features, time.perf_counter())
+        self._published = (analyzer.features, time.perf_counter(), 0)
         self._stop_event = threading.Event()
 
     def latest(self) -> tuple[AudioFeatures, float]:
         """The newest features and the perf_counter() time they were published (any thread)."""
+        features, wall, _ = self._published
+        return features, wall
+
+    def snapshot(self) -> tuple[AudioFeatures, float, int]:
+        """latest() plus how many hops had been analysed for those features (any thread)."""
         return self._published
 
     def stop(self) -> None:
         self._stop_event.set()
 
     def _publish(self, hop: np.ndarray, wall: float) -> None:
+        for tap in self.taps:
+            tap(hop)
         previous = self.analyzer.features
         features = self.analyzer.process(hop)
-        self._published = (features, wall)
         self.hops += 1
+        self._published = (features, wall, self.hops)
         if self.on_features is not None:
             self.on_features(previous, features)
 
@@ -225,12 +239,10 @@ class AnalysisThread(threading.Thread):
                 if self.gain != 1.0:
                     hop *= self.gain
                 self.level = float(np.abs(hop).max())
-                for tap in self.taps:
-                    tap(hop)
                 self._publish(hop, time.perf_counter())
                 fed = True
             if not fed:
-                _, wall = self._published
+                _, wall, _ = self._published
                 if now - wall > self.STALL_SECONDS:
                     while now - wall >= hop_seconds:
                         wall += hop_seconds

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vjengine.audio.features import AudioFeatures
@@ -73,6 +73,9 @@ class Control:
     midi: MidiInput | None = None
     feedback: Feedback | None = None
     feature_out: FeatureOut | None = None
+    # How the state was started (default slots, preset, MIDI map, bar length, presets folder),
+    # so a show journal can start a replay the same way.
+    settings: dict = field(default_factory=dict)
 
     def start(self) -> None:
         if self.osc is not None:
@@ -86,10 +89,13 @@ class Control:
         if self.midi is not None:
             yield from self.midi.iter_pending()
 
-    def step(self, t: float, features: AudioFeatures) -> ControlFrame:
-        """One frame: handle every pending event, then update (render thread)."""
+    def step(self, t: float, features: AudioFeatures,
+             handled: list[ControlEvent] | None = None) -> ControlFrame:
+        """One frame: handle every pending event (appended to `handled` if given), then update."""
         for event in self.pending():
             self.state.handle(event)
+            if handled is not None:
+                handled.append(event)
         return self.state.update(t, features)
 
     def status(self) -> dict[str, object]:
@@ -122,6 +128,18 @@ class Control:
                 sender.sender.close()
 
 
+def start_scene(state: ControlState, slots: tuple[str, ...], preset: str | None) -> None:
+    """The state a show starts from: default slots, then the starting preset if one is named."""
+    state.slots = slots
+    if preset:
+        try:
+            state.apply_scene(state.presets.load(preset), at_once=True)
+            state.preset = preset
+        except PresetError as exc:
+            state.counters.preset_errors += 1
+            log.error("%s", exc)
+
+
 def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None = None,
                   styles_dir: Path | None = None) -> Control:
     """The control objects for parsed options (not started); bad options raise InputError.
@@ -143,16 +161,12 @@ def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None
         feature_out = FeatureOut(OscSender(parse_target(args.osc_out, "--osc-out")))
     mapper = MidiMapper(MidiMapLibrary(args.presets / "midi"), args.midi_map) if args.midi else None
     state = ControlState(presets, mapper, feedback, feature_out, beats_per_bar=args.beats_per_bar)
-    state.slots = default_slots(styles_dir)
-    if args.preset:
-        try:
-            state.apply_scene(presets.load(args.preset), at_once=True)
-            state.preset = args.preset
-        except PresetError as exc:
-            state.counters.preset_errors += 1
-            log.error("%s", exc)
+    slots = default_slots(styles_dir)
+    start_scene(state, slots, args.preset)
+    settings = {"default_slots": list(slots), "preset": args.preset, "beats_per_bar": args.beats_per_bar,
+                "midi_map": args.midi_map if args.midi else None, "presets_dir": str(args.presets)}
     osc = None
     if not args.no_osc:
         osc = OscServer(bus, clock, lambda: state.snapshot, args.osc_host, args.osc_port, args.osc_allow)
     midi = MidiInput(args.midi, clock, args.midi_api) if args.midi else None
-    return Control(bus, state, osc, midi, feedback, feature_out)
+    return Control(bus, state, osc, midi, feedback, feature_out, settings)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +69,21 @@ def control_for(job: RenderJob) -> ControlState:
     return control
 
 
+@contextmanager
+def render_progress(total: int, show: bool = True) -> Iterator[Callable[[], None]]:
+    """A progress bar with fps and ETA; yields the function that counts one frame done."""
+    columns = (TextColumn("[bold]render"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[fps]:.1f} fps"), TimeRemainingColumn())
+    with Progress(*columns, disable=not show) as progress:
+        task = progress.add_task("render", total=total, fps=0.0)
+
+        def advance() -> None:
+            done = progress.tasks[0].completed + 1
+            progress.update(task, advance=1, fps=done / max(progress.tasks[0].elapsed or 0.0, 1e-9))
+
+        yield advance
+
+
 def render_file(job: RenderJob, show_progress: bool = True) -> Path:
     """Render job.audio to job.output; nothing is left at job.output if anything fails."""
     samples = decode(job.audio, job.analysis.samplerate)
@@ -83,11 +99,8 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
     folded = {style.slug: backend.prepare(style) for style in (job.style_a, job.style_b) if style}
     renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
     control = control_for(job)
-    columns = (TextColumn("[bold]render"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[fps]:.1f} fps"), TimeRemainingColumn())
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
-            Progress(*columns, disable=not show_progress) as progress:
-        task = progress.add_task("render", total=n_frames, fps=0.0)
+            render_progress(n_frames, show_progress) as advance:
         features = analyzer.features
         for i in range(n_frames):
             t = i / job.fps
@@ -103,8 +116,7 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
             renderer.render(t, 1.0 / job.fps if i else 0.0, frame.features, params,
                             folded.get(frame.style_a), folded.get(frame.style_b), frame.morph)
             encoder.write(pipeline.read_rgb())
-            elapsed = progress.tasks[0].elapsed or 1e-9
-            progress.update(task, advance=1, fps=(i + 1) / elapsed)
+            advance()
         path = encoder.finish()
     ctx.release()
     log.info("rendered %d frames (%.2f s) to %s", n_frames, duration, path)

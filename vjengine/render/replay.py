@@ -1,0 +1,158 @@
+"""Replay a show journal offline: the live frame path again, at any size and frame rate, into an MP4."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from vjengine.audio.analysis import AnalysisConfig, Analyzer
+from vjengine.audio.filesource import hops
+from vjengine.control.midimap import MidiMapLibrary, MidiMapper
+from vjengine.control.options import start_scene
+from vjengine.control.presets import PresetLibrary
+from vjengine.control.state import ControlState
+from vjengine.demo import write_wav
+from vjengine.journal import Journal, JournalError
+from vjengine.render.encoder import VideoEncoder
+from vjengine.render.evaluate import make_backend
+from vjengine.render.frame import FrameRenderer
+from vjengine.render.gl import Pipeline, create_offscreen_context
+from vjengine.render.offline import render_progress
+from vjengine.styles.store import Style, StyleError, find_style
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReplayJob:
+    """What `vjengine replay` was asked for."""
+
+    journal: Path
+    output: Path
+    styles_dir: Path
+    size: tuple[int, int] | None = None  # None: the live size
+    fps: float | None = None  # None: every live frame, exactly as shown
+    backend: str | None = None  # None: the live backend
+    frames_dir: Path | None = None  # also write each rendered frame as PNG here
+
+
+def journal_styles(journal: Journal, styles_dir: Path) -> dict[str, Style]:
+    """The styles the show used, checked against their recorded content hashes."""
+    styles, problems = {}, []
+    for slug, digest in journal.show.get("styles", {}).items():
+        try:
+            style = find_style(styles_dir, slug)
+        except StyleError as exc:
+            problems.append(f"{slug} is missing ({exc})")
+            continue
+        if style.content_hash != digest:
+            problems.append(f"{slug} has changed since the show (hash {style.content_hash[:12]}, "
+                            f"recorded {digest[:12]})")
+        styles[slug] = style
+    for record in journal.frames:
+        for slug, digest in record.loads:
+            if digest is not None and digest != journal.show["styles"].get(slug):
+                problems.append(f"{slug} was edited during the show (frame {record.f}); "
+                                "only one version can be replayed")
+    if problems:
+        raise JournalError(f"{journal.path}: cannot replay: " + "; ".join(dict.fromkeys(problems)))
+    return styles
+
+
+def replay_control(journal: Journal) -> ControlState:
+    """The controls as the show started: same presets (from the journal), slots, scene, parameters."""
+    show = journal.show
+    presets = PresetLibrary(journal.presets)
+    mapper = MidiMapper(MidiMapLibrary(journal.presets / "midi"), show["midi_map"]) if show.get("midi_map") else None
+    state = ControlState(presets, mapper, beats_per_bar=int(show.get("beats_per_bar", 4)))
+    start_scene(state, tuple(show.get("default_slots", ())), show.get("preset"))
+    for name, value in show.get("params", {}).items():
+        state.params.set(name, value)
+    state.params.jump()
+    return state
+
+
+def replay(job: ReplayJob, show_progress: bool = True) -> Path:
+    """Render a journal to job.output; at the live size and rate, the pictures are the live ones."""
+    journal = Journal(job.journal)
+    try:
+        return _replay(journal, job, show_progress)
+    finally:
+        journal.close()
+
+
+def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
+    show = journal.show
+    styles = journal_styles(journal, job.styles_dir)
+    live_size = tuple(show["size"])
+    size = job.size or live_size
+    fps = job.fps or float(show["fps"])
+    analysis = AnalysisConfig(**show["analysis"])
+    analyzer = Analyzer(analysis)
+    hop_stream = hops(journal.audio, analysis.hop_size)
+    control = replay_control(journal)
+    ctx = create_offscreen_context()
+    pipeline = Pipeline(ctx, size)
+    backend = make_backend(job.backend or show["backend"])
+    folded = {slug: backend.prepare(style) for slug, style in styles.items()}
+    renderer = FrameRenderer(backend, pipeline, live_size)
+    if job.frames_dir is not None:
+        job.frames_dir.mkdir(parents=True, exist_ok=True)
+    start = journal.frames[0].t
+    steps = [(r.t, [r]) for r in journal.frames] if job.fps is None else list(journal.frames_at(fps))
+    n_video = int((journal.frames[-1].t - start) * fps) + 1
+    with tempfile.TemporaryDirectory(prefix="vjreplay-") as tmp:
+        # Frame time t shows the audio heard at t: the soundtrack starts at the first frame's time.
+        first = int(round(max(start, 0.0) * analysis.samplerate))
+        audio = write_wav(Path(tmp) / "audio.wav", journal.audio[first:], analysis.samplerate)
+        with VideoEncoder(job.output, size, fps, audio=audio) as encoder, \
+                render_progress(n_video, show_progress) as advance:
+            previous_t, picture, written = None, None, 0
+            for index, (t, covered) in enumerate(steps):
+                for record in covered:
+                    for event in record.events:
+                        control.handle(event)
+                while analyzer.hops < (covered[-1].hops if covered else 0):
+                    analyzer.process(next(hop_stream))
+                frame = control.update(t, analyzer.features)
+                if covered:
+                    renderer.internal_size = scaled(covered[-1].size, live_size, size)
+                dt = covered[0].dt if job.fps is None else (0.0 if previous_t is None else t - previous_t)
+                previous_t = t
+                renderer.render(t, dt, frame.features, frame.params, folded.get(frame.style_a),
+                                folded.get(frame.style_b), frame.morph)
+                for record in covered:
+                    for slug, digest in record.loads:
+                        if digest is None:
+                            control.style_failed(slug, "it failed to load during the show")
+                        else:
+                            control.style_loaded(slug, styles[slug].config)
+                picture = pipeline.read_rgb()
+                if job.frames_dir is not None:
+                    name = f"frame-{covered[-1].f:06d}.png" if job.fps is None else f"frame-{index:06d}.png"
+                    Image.fromarray(picture).save(job.frames_dir / name)
+                while written < n_video and start + written / fps <= t + 1e-9:
+                    encoder.write(picture)
+                    written += 1
+                    advance()
+            while written < n_video and picture is not None:
+                encoder.write(picture)
+                written += 1
+                advance()
+            path = encoder.finish()
+    ctx.release()
+    log.info("replayed %d live frames into %d frames at %gx%g, %g fps: %s",
+             len(journal.frames), written, *size, fps, path)
+    return path
+
+
+def scaled(internal: tuple[int, int], live: tuple[int, int], size: tuple[int, int]) -> tuple[int, int]:
+    """The live internal resolution, scaled with the output size."""
+    if tuple(size) == tuple(live):
+        return tuple(internal)
+    return (max(16, round(internal[0] * size[0] / live[0])), max(16, round(internal[1] * size[1] / live[1])))
+
