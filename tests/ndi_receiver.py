@@ -7,6 +7,7 @@ and, every 0.2 s, writes OUT_DIR/frame.npy (the last picture, RGB) and OUT_DIR/s
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -16,15 +17,14 @@ from pathlib import Path
 
 import numpy as np
 from cyndilib.finder import Finder
-from cyndilib.receiver import Receiver, ReceiveFrameType
+from cyndilib.receiver import ReceiveFrameType, Receiver
 from cyndilib.video_frame import VideoRecvFrame
 from cyndilib.wrapper.ndi_recv import RecvBandwidth, RecvColorFormat
 
 
-def write_atomic(path: Path, save) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        save(f)
+    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 
@@ -52,10 +52,12 @@ def main(name: str, out: Path) -> None:
                 picture = data.reshape(height, frame.get_line_stride() // 4, 4)[:, :width, :3]
         if picture is not None and time.monotonic() - flushed > 0.2:
             flushed = time.monotonic()
-            write_atomic(out / "frame.npy", lambda f: np.save(f, picture))
+            buffer = io.BytesIO()
+            np.save(buffer, picture)
+            write_atomic(out / "frame.npy", buffer.getvalue())
             status = {"frames": frames, "source": source,
                       "latency_ms": [round(1000 * x, 3) for x in latencies[-100:]]}
-            write_atomic(out / "status.json", lambda f: f.write(json.dumps(status).encode()))
+            write_atomic(out / "status.json", json.dumps(status).encode())
     receiver.disconnect()
     finder.close()
 

@@ -24,6 +24,7 @@ from tests.conftest import need_real
 from tests.live import LiveEngine
 from vjengine.cli import build_parser
 from vjengine.demo import write_wav
+from vjengine.errors import InputError
 from vjengine.render.outputs import sink as sink_module
 from vjengine.render.outputs.options import build_outputs
 from vjengine.render.outputs.sink import PENDING_FRAMES, VideoSink
@@ -149,6 +150,12 @@ def test_an_output_for_another_platform_is_one_warning_and_left_out(option, plat
     assert len(caplog.records) == 1
     message = caplog.records[0].getMessage()
     assert message.startswith(f"{option}: ") and "needs" in message and "the show goes on" in message
+
+
+def test_an_output_without_a_name_is_a_clear_input_error():
+    for argv in (["run", "--ndi", ""], ["run", "--spout", "bad\nname"]):
+        with pytest.raises(InputError, match=f"^{argv[1]}"):
+            build_outputs(build_parser().parse_args(argv), 30.0)
 
 
 @pytest.mark.skipif(bool(loopback_devices()), reason="a v4l2loopback device exists here")

@@ -234,8 +234,8 @@ class Engine:
             f"xfade {frame.crossfade if frame else 0:.2f}   preset {status.get('preset') or '-'}",
             f"late {self.stats.late}  errors {sum(self.errors.values())}  dropped {dropped}  "
             f"rejected {status.get('control_rejected', 0)}",
-            *([f"link {status['link_peers']} peers  {status['link_bpm']:6.1f} BPM  bar "
-               f"{status['link_phase']:4.2f}/{self.control.state.beats_per_bar}"]
+            *([f"link  peers {status['link_peers']}  {status['link_bpm']:6.1f} BPM  bar "
+               f"{status['link_phase']:4.2f} of {self.control.state.beats_per_bar}"]
               if "link_peers" in status else []),
             *([self.outputs.hud_line()] if self.outputs else []),
         ]

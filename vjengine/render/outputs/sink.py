@@ -110,9 +110,8 @@ class VideoSink:
             while (item := self._next()) is not None:
                 rgb, handed = item
                 size = (rgb.shape[1], rgb.shape[0])
-                if size != self._size:
-                    if not self._reopen(size):
-                        return
+                if size != self._size and not self._reopen(size):
+                    return
                 start = time.perf_counter()
                 try:
                     ok = self._write(rgb)

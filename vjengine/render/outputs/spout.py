@@ -18,15 +18,15 @@ class SpoutSink(VideoSink):
 
     def _open(self, width: int, height: int) -> None:
         import SpoutGL
+        from SpoutGL.enums import GL_RGB
 
         self._sender = SpoutGL.SpoutSender()
         self._sender.setSenderName(self.name)
+        self._format = GL_RGB
 
     def _write(self, rgb: np.ndarray) -> bool:
-        from SpoutGL.enums import GL_RGB
-
         height, width = rgb.shape[:2]
-        ok = self._sender.sendImage(np.ascontiguousarray(rgb), width, height, GL_RGB, False, 0)
+        ok = self._sender.sendImage(np.ascontiguousarray(rgb), width, height, self._format, False, 0)
         self._sender.setFrameSync(self.name)
         return bool(ok)
 

@@ -18,17 +18,17 @@ class SyphonSink(VideoSink):
 
     def _open(self, width: int, height: int) -> None:
         import syphon
+        from syphon.utils.numpy import copy_image_to_mtl_texture
         from syphon.utils.raw import create_mtl_texture
 
         self._server = syphon.SyphonMetalServer(self.name)
         self._texture = create_mtl_texture(self._server.device, width, height)
+        self._copy = copy_image_to_mtl_texture
         self._rgba = np.full((height, width, 4), 255, dtype=np.uint8)
 
     def _write(self, rgb: np.ndarray) -> bool:
-        from syphon.utils.numpy import copy_image_to_mtl_texture
-
         self._rgba[..., :3] = rgb
-        copy_image_to_mtl_texture(self._rgba, self._texture)
+        self._copy(self._rgba, self._texture)
         self._server.publish_frame_texture(self._texture)
         return True
 
