@@ -16,6 +16,7 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from tests.conftest import need_real
 from tests.live import LiveEngine
+from tests.netns import loopback_only
 from vjengine.audio.features import AudioFeatures
 from vjengine.clock import PerfClock
 from vjengine.control.link import LinkTempo
@@ -28,6 +29,13 @@ QUANTUM = 4
 
 def need_aalink() -> None:
     need_real(importlib.util.find_spec("aalink") is not None, "aalink (pip install aalink)")
+
+
+@pytest.fixture
+def private_network():
+    """Link's multicast discovery stays on loopback: the peers here find only each other."""
+    with loopback_only():
+        yield
 
 
 class Peer:
@@ -90,7 +98,7 @@ def run_frames(engine: TempoEngine, clock: PerfClock, seconds: float, bpm: float
     return frames
 
 
-def test_link_leads_with_peers_carries_tempo_both_ways_and_lines_up_the_bars():
+def test_link_leads_with_peers_carries_tempo_both_ways_and_lines_up_the_bars(private_network):
     need_aalink()
     clock = PerfClock()
     link = LinkTempo(clock, QUANTUM)
@@ -142,7 +150,7 @@ def transition_start(record: dict, beats: float) -> float:
     return record["control"]["beat_position"] - progress * beats
 
 
-def test_live_engine_and_a_link_peer_share_tempo_phase_and_bars(styles, tmp_path):
+def test_live_engine_and_a_link_peer_share_tempo_phase_and_bars(styles, private_network, tmp_path):
     need_real(bool(os.environ.get("DISPLAY")), "an X display (Xvfb) in $DISPLAY")
     need_aalink()
     silence = write_wav(tmp_path / "silence.wav", np.zeros(44100 * 2, dtype=np.float32))

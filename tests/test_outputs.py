@@ -22,6 +22,7 @@ from PIL import Image
 
 from tests.conftest import need_real
 from tests.live import LiveEngine
+from tests.netns import loopback_only
 from vjengine.cli import build_parser
 from vjengine.demo import write_wav
 from vjengine.errors import InputError
@@ -220,14 +221,16 @@ def silence(tmp_path):
 
 @pytest.fixture
 def ndi_config(tmp_path, monkeypatch):
-    """Discovery without Avahi: an NDI config naming this machine, for the engine and the receiver."""
+    """Discovery without Avahi: an NDI config naming this machine, for the engine and the receiver,
+    in a network namespace of their own (nothing they send leaves loopback)."""
     need_real(importlib.util.find_spec("cyndilib") is not None, "cyndilib (pip install 'vjengine[ndi]')")
     folder = tmp_path / "ndi"
     folder.mkdir()
     config = {"ndi": {"networks": {"ips": "127.0.0.1", "discovery": ""}}}
     (folder / "ndi-config.v1.json").write_text(json.dumps(config))
     monkeypatch.setenv("NDI_CONFIG_DIR", str(folder))
-    return folder
+    with loopback_only():
+        yield folder
 
 
 def received(out: Path) -> dict:
