@@ -31,6 +31,7 @@ from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline
 from vjengine.render.hud import Presenter
 from vjengine.render.offline import internal_size
+from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
 from vjengine.render.window import Window, init_glfw
 from vjengine.styles.loader import StyleLoader
@@ -88,10 +89,12 @@ def open_audio(config: EngineConfig):
 class Engine:
     """The live show. Construct on the main thread (glfw needs it), then call run()."""
 
-    def __init__(self, config: EngineConfig, control: Control, clock: AudioClock):
+    def __init__(self, config: EngineConfig, control: Control, clock: AudioClock,
+                 outputs: Outputs | None = None):
         self.config = config
         self.control = control
         self.clock = clock
+        self.outputs = outputs or Outputs([])
         render = config.render
         slugs = [s.slug for s in list_styles(config.styles_dir) if isinstance(s, Style)]
         if not slugs:
@@ -251,6 +254,10 @@ class Engine:
             f"xfade {frame.crossfade if frame else 0:.2f}   preset {status.get('preset') or '-'}",
             f"late {self.stats.late}  errors {sum(self.errors.values())}  dropped {dropped}  "
             f"rejected {status.get('control_rejected', 0)}",
+            *([f"link  peers {status['link_peers']}  {status['link_bpm']:6.1f} BPM  bar "
+               f"{status['link_phase']:4.2f} of {self.control.state.beats_per_bar}"]
+              if "link_peers" in status else []),
+            *([self.outputs.hud_line()] if self.outputs else []),
         ]
 
     def telemetry_record(self) -> dict:
@@ -273,12 +280,14 @@ class Engine:
             "recorded": self.recorder.written if self.recorder else 0,
             "record_dropped": self.recorder.dropped if self.recorder else 0,
             "control": self.control.status(),
+            "outputs": self.outputs.status(),
         }
 
     def run(self) -> int:
         """Run the show until Esc, a closed window or --frames; returns the exit code."""
         self.analysis.start()
         self.control.start()
+        self.outputs.start()
         budget = 1.0 / self.config.render.fps
         last = time.perf_counter()
         try:
@@ -299,8 +308,11 @@ class Engine:
                 if self.journal is not None:
                     self.journal.add_frame(FrameRecord(self.stats.frames, t, dt, hops, size, handled, loads))
                 self._snapshot()
-                if self.recorder is not None:
-                    self.recorder.add_frame(self.pipeline.read_rgb(), start)
+                if self.recorder is not None or self.outputs:  # one GPU read-back for all of them
+                    rgb = self.pipeline.read_rgb()
+                    if self.recorder is not None:
+                        self.recorder.add_frame(rgb, start)
+                    self.outputs.send(rgb)
                 work = time.perf_counter() - start
                 if self.adaptive.update(work, start):
                     self.renderer.internal_size = internal_size(self.pipeline.size, self.adaptive.scale)
@@ -330,6 +342,7 @@ class Engine:
             log.info("screenshot: %s", self.config.screenshot)
         self.telemetry.write(self.telemetry_record())
         self.telemetry.close()
+        self.outputs.close()
         self.control.close()
         self.analysis.stop()
         self.source.close()

@@ -125,6 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from vjengine.app import AudioClock, Engine
     from vjengine.config import EngineConfig
     from vjengine.control.options import build_control
+    from vjengine.render.outputs.options import build_outputs
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
 
@@ -150,7 +151,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                      telemetry=args.telemetry, params={**config.params, **dict(args.param)})
     clock = AudioClock()
     control = build_control(args, clock, styles_dir=config.styles_dir)
-    return Engine(config, control, clock).run()
+    outputs = build_outputs(args, config.render.fps)
+    return Engine(config, control, clock, outputs).run()
 
 
 def parse_channel(text: str) -> str:
@@ -211,6 +213,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from vjengine.control.options import add_control_options
+    from vjengine.render.outputs.options import add_output_options
 
     from vjengine.audio.analysis import TRACKERS, AnalysisConfig
 
@@ -255,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--snapshot-every", type=int, default=0, metavar="N", help="snapshot period in frames")
     p.add_argument("--telemetry", type=Path, help="append engine stats as JSON lines to this file")
     add_control_options(p)
+    add_output_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("devices", help="list audio inputs")

@@ -11,6 +11,7 @@ from pathlib import Path
 from vjengine.audio.features import AudioFeatures
 from vjengine.clock import Clock
 from vjengine.control.events import ControlBus, ControlEvent
+from vjengine.control.link import LinkTempo, add_link_options, build_link
 from vjengine.control.midi import APIS, MidiInput
 from vjengine.control.midimap import DEFAULT_MAP, MidiMapLibrary, MidiMapper
 from vjengine.control.osc import DEFAULT_HOST, DEFAULT_PORT, OscServer
@@ -52,6 +53,7 @@ def add_control_options(parser: argparse.ArgumentParser) -> None:
                        help="scenes folder; MIDI maps are in its midi/ (default: the clone's presets/)")
     group.add_argument("--preset", metavar="NAME", help="scene to load at start")
     group.add_argument("--beats-per-bar", type=int, default=4, help="beats per bar (default 4)")
+    add_link_options(group)
 
 
 def default_slots(styles_dir: Path | None) -> tuple[str, ...]:
@@ -73,6 +75,7 @@ class Control:
     midi: MidiInput | None = None
     feedback: Feedback | None = None
     feature_out: FeatureOut | None = None
+    link: LinkTempo | None = None
     # How the state was started (default slots, preset, MIDI map, bar length, presets folder),
     # so a show journal can start a replay the same way.
     settings: dict = field(default_factory=dict)
@@ -82,6 +85,8 @@ class Control:
             self.osc.start()
         if self.midi is not None:
             self.midi.start()
+        if self.link is not None:
+            self.link.start()
 
     def pending(self) -> Iterable[ControlEvent]:
         """Events from the bus, then from MIDI, received since the last frame (render thread)."""
@@ -104,7 +109,7 @@ class Control:
         status: dict[str, object] = {
             "bpm": round(snapshot.bpm, 1), "tempo_source": snapshot.tempo_source,
             "preset": snapshot.preset, "learning": snapshot.learning or "",
-            "bus_dropped": self.bus.dropped,
+            "bus_dropped": self.bus.dropped, "beat_position": round(self.state.tempo.position, 6),
         }
         status.update({f"control_{k}": v for k, v in self.state.counters.as_dict().items()})
         if self.osc is not None:
@@ -116,6 +121,10 @@ class Control:
             status["feedback_failed"] = self.feedback.sender.failed
         if self.feature_out is not None:
             status["osc_out_failed"] = self.feature_out.sender.failed
+        if self.link is not None:
+            link = self.link.status
+            status.update(link_peers=link.peers, link_bpm=round(link.bpm, 3),
+                          link_phase=round(link.phase, 6), link_frame_perf=link.frame_perf)
         return status
 
     def close(self) -> None:
@@ -126,6 +135,8 @@ class Control:
         for sender in (self.feedback, self.feature_out):
             if sender is not None:
                 sender.sender.close()
+        if self.link is not None:
+            self.link.close()
 
 
 def start_scene(state: ControlState, slots: tuple[str, ...], preset: str | None) -> None:
@@ -169,4 +180,6 @@ def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None
     if not args.no_osc:
         osc = OscServer(bus, clock, lambda: state.snapshot, args.osc_host, args.osc_port, args.osc_allow)
     midi = MidiInput(args.midi, clock, args.midi_api) if args.midi else None
-    return Control(bus, state, osc, midi, feedback, feature_out, settings)
+    link = build_link(args, clock)
+    state.tempo.session = link
+    return Control(bus, state, osc, midi, feedback, feature_out, link, settings)

@@ -1,14 +1,25 @@
-"""Tempo sources (MIDI clock, tap, OSC, audio analysis) and the one beat phase the show follows.
+"""Tempo sources (MIDI clock, Link, tap, OSC, audio analysis) and the one beat phase the show follows.
 
 Priority rule, highest first:
 1. MIDI clock, while it is running (no Stop since Start/Continue) and ticks arrive (< 0.5 s apart);
-2. the manual tempo, from tap or `/vj/tempo`, until it is released (`/vj/tempo 0`);
-3. the audio analysis (aubio), once it has a tempo;
-4. none: no beats are reported (the beat position still runs, at the last tempo, for transitions).
+2. Ableton Link (`--link`), while the session has other peers;
+3. the manual tempo, from tap or `/vj/tempo`, until it is released (`/vj/tempo 0`);
+4. the audio analysis (aubio), once it has a tempo;
+5. none: no beats are reported (the beat position still runs, at the last tempo, for transitions).
+
+MIDI clock sits above Link because it only speaks while a device deliberately sends it and gives
+way on Stop or silence, whereas a Link session, once joined, is always there: above MIDI clock it
+would never let a wired clock take over. Link sits above the manual tempo because a manual tempo
+is proposed to the session (so every peer follows it) and the session's answer is what the show
+then plays to, in phase with the peers. Alone in the session Link is only our own timeline, so it
+gives way to the manual tempo and the analysis.
 
 The engine keeps its own continuous beat position. Each frame it advances at the active source's
 tempo and is pulled toward the source's phase over about one beat, never backwards, so switching
-sources moves the beat grid smoothly instead of jumping.
+sources moves the beat grid smoothly instead of jumping. A steady source (Link, whose beat is exact
+at any moment) advances the position by its own beats instead of by frame time, so the position
+locks onto it exactly; a source with bars (Link's quantum) also moves the position forward by
+whole beats so that the show's bars start where the source's do.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -42,6 +54,8 @@ class TempoReading:
     beat: float | None  # beats since the source's origin at the reading's time; None: free-running
     name: str
     confidence: float = 1.0
+    steady: bool = False  # the beat is exact at any moment: the show advances by it, not frame time
+    quantum: int = 0  # > 0: the source's bars are this many beats, starting where beat % quantum == 0
 
 
 def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -139,6 +153,12 @@ class ManualTempo:
         self._bpm = 0.0
         self._anchor: float | None = None  # time of a beat, from the last tap
         self.name = "tap"
+        self.changes = 0  # how often the tempo was set (a Link session is told of each change)
+
+    @property
+    def bpm(self) -> float:
+        """The manual tempo; 0 when released."""
+        return self._bpm
 
     def tap(self, t: float) -> None:
         if self._taps and not 0.0 < t - self._taps[-1] <= TAP_RESET:
@@ -148,6 +168,7 @@ class ManualTempo:
             bpm = 60.0 * (len(self._taps) - 1) / (self._taps[-1] - self._taps[0])
             if MIN_BPM <= bpm <= MAX_BPM:
                 self._bpm = bpm
+                self.changes += 1
         self._anchor = t
         self.name = "tap"
 
@@ -159,6 +180,7 @@ class ManualTempo:
         self._anchor = None
         self._taps.clear()
         self.name = "osc"
+        self.changes += 1
 
     def release(self) -> None:
         self._bpm = 0.0
@@ -180,11 +202,20 @@ def audio_reading(features: AudioFeatures, t: float) -> TempoReading | None:
                         features.tempo_source, features.confidence)
 
 
+class SessionTempo(Protocol):
+    """A tempo shared with other programs (control.link.LinkTempo): read each frame, told our changes."""
+
+    def reading(self, t: float) -> TempoReading | None: ...
+
+    def propose(self, bpm: float) -> None: ...
+
+
 class TempoEngine:
     """Chooses the active tempo source by priority and keeps one smooth beat position (render thread)."""
 
-    def __init__(self):
+    def __init__(self, session: SessionTempo | None = None):
         self.midi_clock = MidiClock()
+        self.session = session
         self.manual = ManualTempo()
         self.position = 0.0  # beats since the engine started; floor() is the beat count
         self.bpm = 0.0
@@ -192,20 +223,37 @@ class TempoEngine:
         self._running_bpm = FALLBACK_BPM
         self._locked = False  # whether any source has set the phase yet
         self._last_t: float | None = None
+        self._steady: TempoReading | None = None  # last frame's reading, when it was steady
+        self._proposed = 0  # the manual tempo change last proposed to the session
 
     def reading(self, t: float, features: AudioFeatures) -> TempoReading | None:
-        """The highest-priority source that has a tempo now."""
-        return (self.midi_clock.reading(t) or self.manual.reading(t) or audio_reading(features, t))
+        """The highest-priority source that has a tempo now (the session is read every frame)."""
+        session = self.session.reading(t) if self.session is not None else None
+        return self.midi_clock.reading(t) or session or self.manual.reading(t) or audio_reading(features, t)
+
+    def _propose(self) -> None:
+        """Tell the session of a tempo set by tap or OSC since the last frame."""
+        if self.session is not None and self.manual.changes != self._proposed:
+            self._proposed = self.manual.changes
+            self.session.propose(self.manual.bpm)
+
+    def _advance(self, dt: float, reading: TempoReading | None) -> float:
+        """Beats the position moves this frame: a steady source's own beats, else frame time at tempo."""
+        previous, self._steady = self._steady, reading if reading is not None and reading.steady else None
+        if self._steady is not None and previous is not None and previous.name == reading.name:
+            return max(reading.beat - previous.beat, 0.0)
+        return dt * self._running_bpm / 60.0
 
     def update(self, t: float, features: AudioFeatures) -> AudioFeatures:
         """Advance to frame time t; returns features with bpm, beat_t, beat_count and tempo_source
         replaced by the active source's, so modulation follows it unchanged."""
         dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
         self._last_t = t
+        self._propose()
         reading = self.reading(t, features)
         if reading is not None:
             self._running_bpm = reading.bpm
-        beats = dt * self._running_bpm / 60.0
+        beats = self._advance(dt, reading)
         self.position += beats
         if reading is not None and reading.beat is not None:
             error = _wrap(reading.beat - self.position)
@@ -214,6 +262,8 @@ class TempoEngine:
                 self._locked = True
             else:
                 self.position += error * (1.0 - math.exp(-beats / LOCK_BEATS))
+            if reading.quantum:  # whole beats forward until the bars line up with the source's
+                self.position += round(reading.beat - self.position) % reading.quantum
         if reading is None:
             self.bpm, self.source = 0.0, "none"
             return replace(features, bpm=0.0, beat_t=-math.inf, tempo_source="none")
