@@ -23,7 +23,7 @@ from vjengine.control.options import Control
 from vjengine.control.state import ControlFrame
 from vjengine.demo import demo_track
 from vjengine.errors import InputError
-from vjengine.journal import FrameRecord, JournalWriter, show_description
+from vjengine.journal import FrameRecord, JournalWriter, SessionRecorder, show_description
 from vjengine.modulate import envelope
 from vjengine.render.adaptive import AdaptiveScale
 from vjengine.render.evaluate import FoldedWeights, make_backend
@@ -134,6 +134,7 @@ class Engine:
         for name, value in config.params.items():
             state.params.set(name, value)
         state.params.jump()
+        self.session: SessionRecorder | None = None
         self.journal = self._open_journal(slugs) if config.journal else None
         self.frame: ControlFrame | None = None
         self.stats = FrameStats()
@@ -157,6 +158,9 @@ class Engine:
         )
         journal = JournalWriter(self.config.journal, show, Path(settings.get("presets_dir", "presets")))
         self.analysis.taps.append(journal.add_audio)
+        tempo = self.control.state.tempo
+        if tempo.session is not None:
+            self.session = tempo.session = SessionRecorder(tempo.session)
         return journal
 
     # -- input -----------------------------------------------------------------------------
@@ -306,7 +310,9 @@ class Engine:
                 self._render(t, dt, self.frame)
                 self._present(t, self.frame.features)
                 if self.journal is not None:
-                    self.journal.add_frame(FrameRecord(self.stats.frames, t, dt, hops, size, handled, loads))
+                    session = self.session.last if self.session is not None else None
+                    self.journal.add_frame(FrameRecord(self.stats.frames, t, dt, hops, size, handled, loads,
+                                                       session))
                 self._snapshot()
                 if self.recorder is not None or self.outputs:  # one GPU read-back for all of them
                     rgb = self.pipeline.read_rgb()

@@ -6,7 +6,7 @@ A journal is a ZIP archive (readable with any unzip tool) holding:
 | --- | --- |
 | `show.json` | format and version, engine version, output size, target fps, backend, latency, the analysis config, beats per bar, MIDI map, the scene and parameters at the start, and every style used (slug -> SHA-256 content hash, as `vjengine.styles.store` computes it) |
 | `audio.f32` | the analysed audio: little-endian float32 mono samples, exactly the hops the analysis saw (after channel mix and gain; silence while the input was lost) |
-| `timeline.jsonl` | one JSON object per frame: `f` index, `t` frame time and `dt` (s, on the show's audio clock), `hops` analysed so far, `size` internal CPPN resolution, `events` applied before the frame (`[target, value, source, t]`), `loads` after it (`[slug, hash]`, hash null for a failed load) |
+| `timeline.jsonl` | one JSON object per frame: `f` index, `t` frame time and `dt` (s, on the show's audio clock), `hops` analysed so far, `size` internal CPPN resolution, `events` applied before the frame (`[target, value, source, t]`), `loads` after it (`[slug, hash]`, hash null for a failed load), and with `--link` the `session` tempo reading the frame saw (an outside clock, so it is recorded rather than recomputed) |
 | `presets/` | the scenes and MIDI maps as they were when the show started (presets loaded or saved mid-show replay from this copy) |
 
 While the show runs, the journal is written into a `.NAME.vjshow.parts/` folder beside it by its own
@@ -33,6 +33,7 @@ import numpy as np
 
 from vjengine import __version__
 from vjengine.control.events import ControlEvent
+from vjengine.control.tempo import SessionTempo, TempoReading
 from vjengine.errors import InputError
 
 FORMAT, VERSION = "vjshow", 1
@@ -70,12 +71,14 @@ class FrameRecord:
     size: tuple[int, int]
     events: list[ControlEvent] = field(default_factory=list)
     loads: list[tuple[str, str | None]] = field(default_factory=list)
+    session: TempoReading | None = None
 
     def to_json(self) -> str:
         return json.dumps({
             "f": self.f, "t": self.t, "dt": self.dt, "hops": self.hops, "size": list(self.size),
             "events": [[e.target, _plain(e.value), e.source, e.t] for e in self.events],
             "loads": [list(load) for load in self.loads],
+            "session": None if self.session is None else asdict(self.session),
         })
 
     @classmethod
@@ -87,7 +90,36 @@ class FrameRecord:
             events=[ControlEvent(str(target), _tupled(value), str(source), float(t))
                     for target, value, source, t in data["events"]],
             loads=[(str(slug), None if digest is None else str(digest)) for slug, digest in data["loads"]],
+            session=TempoReading(**data["session"]) if data.get("session") else None,
         )
+
+
+class SessionRecorder:
+    """Wraps a live session tempo (Link) so that each frame's reading can be journaled."""
+
+    def __init__(self, session: SessionTempo):
+        self.session = session
+        self.last: TempoReading | None = None
+
+    def reading(self, t: float) -> TempoReading | None:
+        self.last = self.session.reading(t)
+        return self.last
+
+    def propose(self, bpm: float) -> None:
+        self.session.propose(bpm)
+
+
+class SessionPlayback:
+    """The journaled session readings, handed back frame by frame during a replay."""
+
+    def __init__(self):
+        self.current: TempoReading | None = None
+
+    def reading(self, t: float) -> TempoReading | None:
+        return self.current
+
+    def propose(self, bpm: float) -> None:
+        """A replay tells no one."""
 
 
 class JournalWriter:

@@ -16,7 +16,7 @@ from vjengine.control.options import start_scene
 from vjengine.control.presets import PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.demo import write_wav
-from vjengine.journal import Journal, JournalError
+from vjengine.journal import Journal, JournalError, SessionPlayback
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
 from vjengine.render.frame import FrameRenderer
@@ -63,12 +63,13 @@ def journal_styles(journal: Journal, styles_dir: Path) -> dict[str, Style]:
     return styles
 
 
-def replay_control(journal: Journal) -> ControlState:
+def replay_control(journal: Journal, session: SessionPlayback | None) -> ControlState:
     """The controls as the show started: same presets (from the journal), slots, scene, parameters."""
     show = journal.show
     presets = PresetLibrary(journal.presets)
     mapper = MidiMapper(MidiMapLibrary(journal.presets / "midi"), show["midi_map"]) if show.get("midi_map") else None
     state = ControlState(presets, mapper, beats_per_bar=int(show.get("beats_per_bar", 4)))
+    state.tempo.session = session
     start_scene(state, tuple(show.get("default_slots", ())), show.get("preset"))
     for name, value in show.get("params", {}).items():
         state.params.set(name, value)
@@ -94,7 +95,8 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     analysis = AnalysisConfig(**show["analysis"])
     analyzer = Analyzer(analysis)
     hop_stream = hops(journal.audio, analysis.hop_size)
-    control = replay_control(journal)
+    session = SessionPlayback() if any(r.session is not None for r in journal.frames) else None
+    control = replay_control(journal, session)
     ctx = create_offscreen_context()
     pipeline = Pipeline(ctx, size)
     backend = make_backend(job.backend or show["backend"])
@@ -118,6 +120,8 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
                         control.handle(event)
                 while analyzer.hops < (covered[-1].hops if covered else 0):
                     analyzer.process(next(hop_stream))
+                if session is not None and covered:
+                    session.current = covered[-1].session
                 frame = control.update(t, analyzer.features)
                 if covered:
                     renderer.internal_size = scaled(covered[-1].size, live_size, size)
