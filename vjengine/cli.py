@@ -70,6 +70,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a style from a prompt or image, or every style of a mood board."""
+    from vjengine.train.command import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vjengine", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -85,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="write beats/onsets/tempo to this JSON file")
     p.add_argument("--tracker", default="aubio", help="beat tracker (default: aubio)")
     p.set_defaults(func=cmd_analyze)
+
+    from vjengine.train.command import add_arguments as add_train_arguments
+
+    p = sub.add_parser("train", help="train a style from a prompt, an image or a mood board")
+    add_train_arguments(p)
+    p.set_defaults(func=cmd_train)
     return parser
 
 
