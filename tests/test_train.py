@@ -295,7 +295,7 @@ def test_missing_clip_weights_fail_with_one_line_saying_how_to_get_them(tmp_path
 
 def test_image_prompt_without_clip_moves_colour_histogram_toward_reference(tmp_path):
     reference = reference_picture(tmp_path / "ref.png")
-    recipe = Recipe(steps=40, sizes=(64,), states=2, seed=1)
+    recipe = Recipe(steps=40, sizes=(64,), states=2, seed=1, warmup=10)
     summary = run_job(TrainJob(slug="from-image", image=str(reference), use_clip=False, recipe=recipe,
                                out=str(tmp_path / "styles")))
     assert summary.method == "image-statistics"
@@ -321,10 +321,10 @@ def test_statistics_training_improves_on_its_starting_colours(tmp_path):
 
     target = StatisticsTarget.from_image(load_reference(reference_picture(tmp_path / "ref.png")), 64, "ref")
     trainer = Trainer(StatisticsGuide(target, "image-statistics", band_weight=0.0),
-                      Recipe(steps=25, sizes=(64,), seed=1))
+                      Recipe(steps=40, sizes=(64,), seed=1, warmup=20))
     start = trainer.score()
     trainer.run()
-    assert trainer.score() > start + 0.005
+    assert trainer.score() > start + 0.01
 
 
 # mood boards

@@ -54,7 +54,7 @@ class Starter:
 def _recipe(seed: int, coord_scale: tuple[float, float, float], contrast_target: float,
             steps: int = 150) -> Recipe:
     return Recipe(steps=steps, sizes=(64,), lr=2e-3, states=3, seed=seed, coord_scale=coord_scale,
-                  responsive=1.0, contrast_target=contrast_target, pan=0.78)
+                  responsive=1.0, contrast_target=contrast_target, pan=0.78, warmup=20)
 
 
 STARTERS: dict[str, Starter] = {

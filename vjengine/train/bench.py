@@ -17,13 +17,13 @@ from vjengine.train.recipe import Recipe
 
 
 def step_seconds(model: str = "RN50", size: int = 256, steps: int = 3, states: int = 2,
-                 cutouts: int = 8, device: str = "cpu", warmup: int = 1) -> float:
+                 cutouts: int = 8, device: str = "cpu", untimed_steps: int = 1) -> float:
     """Mean wall seconds of one full training step (render, cutouts, CLIP, backward, Adam) at
     size x size, with CLIP's random weights (same cost as trained ones) and the default recipe."""
     clip = load_clip(model, RANDOM_WEIGHTS, device)
     guide = ClipGuide(clip, prompt_set("neon geometric pink and blue"), CutoutSpec(count=cutouts))
-    trainer = Trainer(guide, Recipe(steps=warmup + steps, sizes=(size,), states=states), device)
-    for _ in range(warmup):
+    trainer = Trainer(guide, Recipe(steps=untimed_steps + steps, sizes=(size,), states=states), device)
+    for _ in range(untimed_steps):
         trainer.train_step()
     if torch.device(device).type == "cuda":
         torch.cuda.synchronize()

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from vjengine.errors import InputError
-
-log = logging.getLogger(__name__)
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -61,6 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     recipe.add_argument("--sizes", type=_sizes, default=default.sizes,
                         help="training resolutions, steps split evenly (default 256,512)")
     recipe.add_argument("--lr", type=float, default=default.lr)
+    recipe.add_argument("--warmup", type=int, default=default.warmup,
+                        help="steps over which the learning rate ramps up (default 0)")
     recipe.add_argument("--states", type=int, default=default.states,
                         help="conditioning states rendered per step (default 2)")
     recipe.add_argument("--seed", type=int, default=default.seed)
@@ -73,7 +72,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="initial scale of the output layer (crisper, more saturated colour)")
     recipe.add_argument("--responsive", type=float, default=default.responsive,
                         help="weight of the term that makes audio states differ (default 0)")
-    recipe.add_argument("--contrast-target", type=float, default=default.contrast_target)
+    recipe.add_argument("--contrast-target", type=float, default=default.contrast_target,
+                        help="mean pixel difference between states that satisfies --responsive")
+    recipe.add_argument("--pan", type=float, default=default.pan,
+                        help="random window shift in x and y (0.78 trains the sides of 16:9)")
 
     run = parser.add_argument_group("run")
     run.add_argument("--out", type=Path, default=Path("styles"), help="styles folder (default styles)")
@@ -104,9 +106,11 @@ def job_from_args(args: argparse.Namespace):
     recipe = Recipe(steps=args.steps, sizes=args.sizes, lr=args.lr, states=args.states, seed=args.seed,
                     width=args.width, depth=args.depth, frequency=args.frequency,
                     coord_scale=args.coord_scale, out_scale=args.out_scale, responsive=args.responsive,
-                    contrast_target=args.contrast_target)
-    return TrainJob(slug=slug, title=getattr(args, "title", None) or args.name or slug, prompt=prompt, negative=args.negative,
-                    image=args.image, image_weight=args.image_weight, use_clip=not args.no_clip,
+                    contrast_target=args.contrast_target, pan=args.pan,
+                    warmup=args.warmup)
+    title = getattr(args, "title", None) or args.name or slug
+    return TrainJob(slug=slug, title=title, prompt=prompt, negative=args.negative, image=args.image,
+                    image_weight=args.image_weight, use_clip=not args.no_clip,
                     clip_model=args.clip_model, pretrained=args.pretrained,
                     clip_config=args.clip_config, recipe=recipe,
                     cutouts=CutoutSpec(count=args.cutouts), band_weight=args.band_weight,

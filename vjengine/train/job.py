@@ -68,6 +68,7 @@ class JobSummary:
 
 
 def pick_device(name: str) -> torch.device:
+    """The torch device for --device (auto: CUDA when present, else CPU)."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:

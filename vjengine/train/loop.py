@@ -93,6 +93,8 @@ class Trainer:
             total = total + self.recipe.responsive * torch.relu(self.recipe.contrast_target - contrast)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.recipe.lr_at(self.step)
         self.optimizer.step()
         self.step += 1
         self.history["loss"].append(float(total.detach()))

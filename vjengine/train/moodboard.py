@@ -31,7 +31,7 @@ MAX_MOODBOARD_BYTES = 1 << 20
 ENTRY_KEYS: dict[str, type | tuple[type, ...]] = {
     "name": str, "prompt": str, "negative": str, "image": str, "image_weight": (int, float),
     "seed": int, "steps": int, "sizes": list, "lr": (int, float), "states": int, "cutouts": int,
-    "responsive": (int, float),
+    "responsive": (int, float), "warmup": int,
 }
 
 
@@ -130,7 +130,12 @@ def _run_on_ray(jobs: list[TrainJob], address: str, on_done: Callable[[JobSummar
         while pending:
             (ready,), _ = ray.wait(list(pending), num_returns=1)
             index = pending.pop(ready)
-            summary, files = ray.get(ready)
+            try:
+                summary, files = ray.get(ready)
+            except ray.exceptions.RayTaskError as exc:
+                if isinstance(exc.cause, InputError):
+                    raise InputError(str(exc.cause)) from None
+                raise
             results[index] = _store_files(Path(jobs[index].out), summary, files)
             on_done(results[index])
         return results

@@ -21,6 +21,8 @@ class Recipe:
     difference). `pan` shifts each step's square window by up to that much in x and in y (in
     units of the short half-side), so the sides of a wide frame (0.78 covers 16:9) and what
     live zoom and rotation reveal are trained too, and no colour can hide at the frame's edge.
+    `warmup` ramps the learning rate up linearly over the first steps, so Adam's first, full-size
+    steps do not scramble a good initialisation.
     """
 
     steps: int = 800
@@ -36,6 +38,7 @@ class Recipe:
     responsive: float = 0.0
     contrast_target: float = 0.1
     pan: float = 0.0
+    warmup: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "sizes", tuple(int(s) for s in self.sizes))
@@ -49,6 +52,8 @@ class Recipe:
             problems.append(f"sizes {list(self.sizes)} (need one or more of 16..4096)")
         if not (math.isfinite(self.lr) and self.lr > 0):
             problems.append(f"lr {self.lr} (need > 0)")
+        if self.warmup < 0:
+            problems.append(f"warmup {self.warmup} (need >= 0)")
         if self.states < 1:
             problems.append(f"states {self.states} (need >= 1)")
         if self.responsive > 0 and self.states < 2:
@@ -71,6 +76,10 @@ class Recipe:
         from vjengine.model.cppn import CPPNConfig
 
         return CPPNConfig(width=self.width, depth=self.depth, frequency=self.frequency)
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate for a step (0-based), after the warmup ramp."""
+        return self.lr * min(1.0, (step + 1) / self.warmup) if self.warmup else self.lr
 
     def size_at(self, step: int) -> int:
         """The training resolution for a step (0-based)."""
