@@ -13,7 +13,6 @@ from vjengine.errors import InputError
 from vjengine.paths import PRESETS as DEFAULT_PRESETS
 from vjengine.paths import STYLES as DEFAULT_STYLES
 
-DEFAULT_STYLE = "neon-grid"
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -61,7 +60,8 @@ def cmd_styles(args: argparse.Namespace) -> int:
     for entry in entries:
         if isinstance(entry, Style):
             print(f"{entry.slug:<22} {entry.name:<24} {str(entry.meta.get('method', '')):<16} "
-                  f"{float(entry.meta.get('score', 0.0)):>7.4f}  {entry.prompt}")
+                  f"{float(entry.meta.get('score', 0.0)):>7.4f}  "
+                  f"{entry.prompt or entry.meta.get('description', '')}")
         else:
             failures += 1
             print(f"invalid: {entry}", file=sys.stderr)
@@ -87,12 +87,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def first_style(root: Path) -> str:
+    """The slug of the first loadable style in root, for commands given none."""
+    from vjengine.styles.store import Style, list_styles
+
+    for entry in list_styles(root):
+        if isinstance(entry, Style):
+            return entry.slug
+    raise InputError(f"{root}: no loadable styles (make one with `vjengine train`)")
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """Render an audio file to an MP4 through the live frame path."""
     from vjengine.render.offline import RenderJob, render_file
     from vjengine.styles.store import find_style
 
-    style_a = find_style(args.styles, args.style)
+    style_a = find_style(args.styles, args.style or first_style(args.styles))
     style_b = find_style(args.styles, args.style_b) if args.style_b else None
     job = RenderJob(audio=args.audio, output=args.output, style_a=style_a, style_b=style_b,
                     xfade_beats=args.xfade_beats, size=args.size, fps=args.fps,
@@ -210,6 +220,12 @@ def cmd_presets(args: argparse.Namespace) -> int:
               f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}")
     return 1 if failures else 0
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a style from a prompt or image, or every style of a mood board."""
+    from vjengine.train.command import run
+
+    return run(args)
+
 
 def build_parser() -> argparse.ArgumentParser:
     from vjengine.control.options import add_control_options
@@ -267,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="render an audio file to an MP4 with that audio")
     p.add_argument("audio", type=Path, help="audio file (wav, flac, mp3, ogg, ...)")
     p.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
-    p.add_argument("--style", default=DEFAULT_STYLE, help=f"style A (default: {DEFAULT_STYLE})")
+    p.add_argument("--style", help="style A (default: the first style)")
     p.add_argument("--style-b", help="style B: the render swings A -> B -> A in time with the beat")
     p.add_argument("--xfade-beats", type=float, default=8.0, help="beats per A->B swing (default 8)")
     p.add_argument("--size", type=parse_size, default=(1920, 1080), help="output WIDTHxHEIGHT")
@@ -306,6 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true",
                    help="print the README's OSC address and MIDI map tables, generated from the schema")
     p.set_defaults(func=cmd_presets)
+
+    from vjengine.train.command import add_arguments as add_train_arguments
+
+    p = sub.add_parser("train", help="train a style from a prompt, an image or a mood board")
+    add_train_arguments(p)
+    p.set_defaults(func=cmd_train)
     return parser
 
 

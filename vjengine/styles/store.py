@@ -221,6 +221,7 @@ def save_style(root: str | os.PathLike, slug: str, model: CPPN, meta: dict,
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(blob)
+            os.chmod(tmp, 0o644)  # mkstemp makes files private; a style is meant to be shared
             os.replace(tmp, folder / filename)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
