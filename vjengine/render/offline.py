@@ -67,17 +67,16 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
 
     ctx = create_offscreen_context()
     pipeline = Pipeline(ctx, job.size)
-    backend = make_backend(job.backend)
-    styles = StylePair(backend.prepare(job.style_a),
-                       backend.prepare(job.style_b) if job.style_b is not None else None)
-    renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
     params = ParamState(job.params)
     params.jump()
     clock = ManualClock()
     columns = (TextColumn("[bold]render"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[fps]:.1f} fps"), TimeRemainingColumn())
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
-            Progress(*columns, disable=not show_progress) as progress:
+            make_backend(job.backend) as backend, Progress(*columns, disable=not show_progress) as progress:
+        styles = StylePair(backend.prepare(job.style_a),
+                           backend.prepare(job.style_b) if job.style_b is not None else None)
+        renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
         task = progress.add_task("render", total=n_frames, fps=0.0)
         features = analyzer.features
         for i in range(n_frames):
