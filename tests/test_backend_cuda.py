@@ -1,12 +1,17 @@
 """The CUDA backend: its batched code path checked on the CPU here, and on a GPU when there is one."""
 
+import os
+
 import numpy as np
 import pytest
 import torch
 
+from tests.conftest import need_program
+from vjengine.model import coords
 from vjengine.model.coords import CoordinateTransform
 from vjengine.model.cppn import CPPNConfig
 from vjengine.modulate import FrameInputs, PostParams
+from vjengine.render.backends.cuda import batched_rgb, stack
 from vjengine.render.evaluate import CUDABackend, ReferenceBackend, cuda_available
 
 no_gpu = pytest.mark.skipif(not cuda_available(), reason="torch sees no NVIDIA GPU on this machine")
@@ -80,3 +85,26 @@ def test_cuda_picture_matches_reference_within_two_levels(make_style, graphs, co
         assert max_diff(alone, want[0]) <= 2
         assert max_diff(both[0], want[0]) <= 2 and max_diff(both[1], want[1]) <= 2
     backend.close()
+
+
+def test_fused_first_layer_equals_the_batched_matmul(make_style):
+    backend = CUDABackend(device="cpu", dtype=torch.float32)
+    stacked = stack([backend.prepare(make_style(s, seed=i)) for i, s in enumerate("ab")])
+    cond_weight, bias, coord, *rest = stacked
+    xyr = coords.grid(40, 30, CoordinateTransform(rotation=0.5))
+    frame_bias = bias + (torch.randn(9) @ cond_weight)[:, None, :]
+    eager = batched_rgb(xyr, frame_bias, coord, *rest)
+    fused = batched_rgb(xyr, frame_bias, coord, *rest, fused_first_layer=True)
+    assert eager.shape == (2, 1200, 3)
+    assert max_diff(eager.numpy(), fused.numpy()) <= 1
+
+
+def test_compiled_network_on_cpu_matches_reference(make_style):
+    need_program(os.environ.get("CXX", "g++"))  # the compiler torch's inductor calls
+    style = make_style("a", seed=11, config=CPPNConfig(frequency=1.7))
+    backend = CUDABackend(device="cpu", dtype=torch.float32, compile=True)
+    folded = backend.prepare(style)
+    for inputs in (frame(zoom=1.2), frame(rotation=0.9, symmetry=4)):
+        (got,) = backend.evaluate([folded], 64, 36, inputs)
+        assert max_diff(got, reference_pictures([style], 64, 36, inputs)[0]) <= 1
+    assert backend.compile  # compiled, not fallen back to eager

@@ -1,11 +1,13 @@
 """CPPN backends: the CPU fast path draws the reference picture, for crossfades and morphs too."""
 
 import logging
+import os
 
 import numpy as np
 import pytest
 import torch
 
+from tests.conftest import need_program
 from vjengine.audio.features import AudioFeatures
 from vjengine.control.params import ParamState
 from vjengine.errors import InputError
@@ -14,8 +16,7 @@ from vjengine.model.cppn import CPPNConfig
 from vjengine.modulate import FrameInputs, PostParams, modulate
 from vjengine.render.backends.cpu import chunk_spans
 from vjengine.render.backends.cpu_kernel import package_path
-from vjengine.render.evaluate import (CPUBackend, FoldedWeights, ReferenceBackend, cuda_available,
-                                      make_backend)
+from vjengine.render.evaluate import CPUBackend, FoldedWeights, ReferenceBackend, cuda_available, make_backend
 from vjengine.render.fastmath import fast_sin
 
 
@@ -75,6 +76,7 @@ def test_cpu_eager_path_matches_reference_within_one_level(make_style, cpu_eager
 
 
 def test_compiled_kernel_builds_caches_and_matches_reference(make_style, kernel_cache):
+    need_program(os.environ.get("CXX", "g++"))  # the compiler torch's inductor calls
     style = make_style("s", seed=11, config=CPPNConfig(frequency=1.7))
     reference = ReferenceBackend()
     with CPUBackend(chunk=1024, cache_dir=kernel_cache) as cpu:

@@ -15,7 +15,13 @@ from vjengine.model import coords
 from vjengine.model.coords import CoordinateTransform
 from vjengine.model.cppn import COORD_SIZE, CPPNConfig
 from vjengine.render.backends.base import Backend
-from vjengine.render.backends.cpu_kernel import MAX_CHUNK, MIN_CHUNK, EagerKernel, kernel_weights, load_or_build
+from vjengine.render.backends.cpu_kernel import (
+    MAX_CHUNK,
+    MIN_CHUNK,
+    EagerKernel,
+    kernel_weights,
+    load_or_build,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +73,8 @@ class KernelShelf:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every requested kernel is settled; True if all of them compiled."""
+        if not self.compile:
+            return False
         with self._lock:
             pending = list(self._pending.values())
         for event in pending:
@@ -74,6 +82,13 @@ class KernelShelf:
                 return False
         with self._lock:
             return all(kernel is not self.eager for kernel in self._ready.values())
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def chunk_spans(pixels: int, chunk: int, workers: int) -> list[tuple[int, int]]:
@@ -101,16 +116,17 @@ class CPUBackend(Backend):
         if not MIN_CHUNK <= chunk <= MAX_CHUNK:
             raise ValueError(f"chunk must be {MIN_CHUNK}..{MAX_CHUNK} pixels, got {chunk}")
         self.chunk = chunk
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or usable_cores()
         self._threads_before = torch.get_num_threads()
         torch.set_num_threads(1)
         self._closed = False
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="vj-cpu") if self.workers > 1 else None
+        self._pool = (ThreadPoolExecutor(self.workers, thread_name_prefix="vj-cpu")
+                      if self.workers > 1 else None)
         self.kernels = KernelShelf(compile, self.workers, cache_dir)
         self._xyr = torch.empty(0, COORD_SIZE)
         self._xyr_key: tuple[int, int, CoordinateTransform] | None = None
         log.debug("CPU backend: %d chunk thread(s) of up to %d pixels, compiled kernel %s",
-                 self.workers, chunk, "on" if compile else "off")
+                  self.workers, chunk, "on" if compile else "off")
 
     def prepare(self, style):
         weights = super().prepare(style)

@@ -134,7 +134,8 @@ def build_in_child(config: CPPNConfig, path: Path, timeout: float = BUILD_TIMEOU
     command = [sys.executable, "-m", __name__, str(config.width), str(config.depth),
                str(config.cond_size), str(path)]
     package_root = str(Path(vjengine.__file__).resolve().parent.parent)  # this vjengine, not another
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    search_path = [package_root, os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, search_path))}
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     if done.returncode != 0 or not path.exists():
         lines = (done.stderr or done.stdout).strip().splitlines()
