@@ -317,8 +317,9 @@ def cuda(ctx: Context) -> list[dict]:
         return [{"status": "skipped: torch sees no NVIDIA GPU on this machine"}]
     styles = [ctx.style(1), ctx.style(2)]
     rows = []
-    for label, options in [("graphs+compile", {}), ("graphs", {"compile": False}),
-                           ("eager", {"compile": False, "graphs": False})]:
+    variants = [("graphs+compile", {}), ("graphs+compile, L2-sized chunks", {"chunk": 1 << 16}),
+                ("graphs", {"compile": False}), ("eager", {"compile": False, "graphs": False})]
+    for label, options in variants:
         start = time.perf_counter()
         backend = CUDABackend(**options)
         folded = [backend.prepare(s) for s in styles]
@@ -381,7 +382,11 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context(quick=args.quick, scratch=Path(scratch))
         for name in chosen:
             started, load = time.perf_counter(), load_average()
-            ctx.results[name] = SECTIONS[name].run(ctx)
+            try:
+                ctx.results[name] = SECTIONS[name].run(ctx)
+            except Exception as exc:  # one broken section (no GL, no ffmpeg...) must not lose the rest
+                logging.getLogger("bench").exception("section %s failed", name)
+                ctx.results[name] = [{"error": f"{type(exc).__name__}: {exc}"}]
             took = time.perf_counter() - started
             loads[name] = [load, load_average()]
             show(console, f"{SECTIONS[name].title}  [{took:.0f} s, load {load} -> {loads[name][1]}]",

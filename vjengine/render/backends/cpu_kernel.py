@@ -1,11 +1,11 @@
-"""The CPU chunk kernel: the network on a block of pixels, eager or ahead-of-time compiled and cached.
+"""The CPU chunk kernel: the network on a block of pixels, eager or compiled ahead of time.
 
 The compiled kernel is an AOTInductor package: one per network shape (width, depth,
 conditioning size), with the weights as inputs so every style of that shape shares it, and the
 pixel count dynamic so any chunk size runs. It is built in a child process (a compiler crash
-cannot take the show down, and the render thread keeps the GIL) and cached on disk, so a start
-with a warm cache loads it in milliseconds. Its runner releases the GIL, so chunks run in
-parallel on a thread pool.
+cannot take the show down, and the compiler never holds the render thread's GIL) and cached on
+disk, so a start with a warm cache loads it in milliseconds. Its runner releases the GIL while
+it computes, so chunks run in parallel on a thread pool.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import vjengine
 from vjengine.model.cppn import COORD_SIZE, CPPNConfig
 from vjengine.render import fastmath
 from vjengine.render.backends.base import FoldedWeights, to_uint8
+from vjengine.render.backends.cache import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def kernel_weights(weights: FoldedWeights) -> list[torch.Tensor]:
 
 
 class EagerKernel:
-    """chunk_rgb run op by op with torch.sin: the start-up and fallback path (GIL-free ops)."""
+    """chunk_rgb op by op with torch.sin: the start-up and fallback path (its ops release the GIL too)."""
 
     source = "eager"
 
@@ -88,20 +89,12 @@ class _ChunkModule(torch.nn.Module):
         return chunk_rgb(xyr, bias, coord, *weights, sin=fastmath.fast_sin)
 
 
-def cache_dir() -> Path:
-    """Where compiled kernels are kept: $VJ_CACHE_DIR, else $XDG_CACHE_HOME/vjengine, else ~/.cache."""
-    if os.environ.get("VJ_CACHE_DIR"):
-        return Path(os.environ["VJ_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "vjengine"
-
-
 def package_path(config: CPPNConfig, directory: Path | None = None) -> Path:
     """The cache file for a network shape; its name changes with the code, torch and the CPU."""
     identity = "\n".join([
         torch.__version__, platform.machine(), torch.backends.cpu.get_cpu_capability(),
         f"{config.width} {config.depth} {config.cond_size}",
-        inspect.getsource(chunk_rgb), inspect.getsource(fastmath),
+        inspect.getsource(sys.modules[__name__]), inspect.getsource(fastmath), inspect.getsource(to_uint8),
     ])
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
     name = f"cppn-w{config.width}-d{config.depth}-c{config.cond_size}-{digest}.pt2"

@@ -9,6 +9,7 @@ dtype are parameters, so the same code runs, and is tested, on the CPU in fp32 o
 from __future__ import annotations
 
 import logging
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -18,6 +19,7 @@ import torch
 from vjengine.model import coords
 from vjengine.model.coords import CoordinateTransform
 from vjengine.render.backends.base import Backend, FoldedWeights, to_uint8
+from vjengine.render.backends.cache import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,8 @@ class CUDABackend(Backend):
         self.graphs = on_gpu if graphs is None else graphs
         self.compile = on_gpu if compile is None else compile
         self.max_runners = max_runners
+        if self.compile and on_gpu:  # keep compiled kernels across reboots: a warm start compiles nothing
+            os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / "inductor"))
         self._network: Callable = (torch.compile(partial(batched_rgb, fused_first_layer=True))
                                    if self.compile else batched_rgb)
         self._runners: OrderedDict[tuple, FrameRunner] = OrderedDict()
