@@ -86,13 +86,14 @@ def section(name: str, title: str):
 # -- measuring ----------------------------------------------------------------------------------
 
 def rates(call: Callable[[], object], budget_s: float, repeats: int = 5,
-          clock: Callable[[], float] = time.perf_counter) -> list[float]:
-    """Calls per second in `repeats` windows of about budget_s / repeats each (after one warm-up).
+          clock: Callable[[], float] = time.perf_counter, warm_up: bool = True) -> list[float]:
+    """Calls per second in `repeats` windows of about budget_s / repeats each (at least one call).
 
     clock=time.thread_time measures single-threaded work by the CPU time it took, which time
     spent descheduled by other processes does not inflate.
     """
-    call()
+    if warm_up:
+        call()
     found = []
     for _ in range(repeats):
         count, start = 0, clock()
@@ -117,7 +118,7 @@ def bench_frame(t: float = 0.0) -> FrameInputs:
                        post=PostParams())
 
 
-def frame_rate(backend, styles, width: int, height: int, budget_s: float) -> dict:
+def frame_rate(backend, styles, width: int, height: int, budget_s: float, repeats: int = 5) -> dict:
     """Frames per second of backend.evaluate, with the transform moving every frame (as live).
 
     Besides wall-clock rates it reports `cpu_time_fps`: the usable cores divided by the CPU
@@ -134,7 +135,7 @@ def frame_rate(backend, styles, width: int, height: int, budget_s: float) -> dic
 
     call()
     calls, cpu_start = 0, time.process_time()
-    found = summary(rates(call, budget_s))
+    found = summary(rates(call, budget_s, repeats, warm_up=False))
     found["cpu_time_fps"] = usable_cores() * calls / (time.process_time() - cpu_start)
     return found
 
@@ -211,14 +212,15 @@ def cppn(ctx: Context) -> list[dict]:
     budget = 2.0 if ctx.quick else 4.0
     reference = ReferenceBackend()
     net = reference.prepare(style)
-    naive = {size: frame_rate(reference, [net], *size, budget) for size in sizes}
+    repeats = {size: 5 if size[0] * size[1] <= 640 * 360 else 3 for size in sizes}  # big frames: slow
+    naive = {size: frame_rate(reference, [net], *size, budget, repeats[size]) for size in sizes}
     rows = []
     compiled = warm_kernel(style)
     with CPUBackend() as cpu:
         folded = cpu.prepare(style)
         cpu.wait_compiled()
         for size in sizes:
-            fast = frame_rate(cpu, [folded], *size, budget)
+            fast = frame_rate(cpu, [folded], *size, budget, repeats[size])
             roof = roofline_fps(ctx, size[0] * size[1])
             rows.append({
                 "size": f"{size[0]}x{size[1]}", "reference_fps": round(naive[size]["median"], 2),
