@@ -234,6 +234,45 @@ def cppn(ctx: Context) -> list[dict]:
     return rows
 
 
+@section("cpu-core", "One core: CPU time per pixel (thread CPU time, robust to busy neighbours)")
+def cpu_core(ctx: Context) -> list[dict]:
+    from vjengine.model import coords
+    from vjengine.render.backends.base import FoldedWeights
+    from vjengine.render.backends.cpu_kernel import CompiledKernel, EagerKernel, kernel_weights, package_path
+
+    style = ctx.style(1)
+    warm_kernel(style)
+    if "machine" not in ctx.results:
+        ctx.results["machine"] = machine(ctx)
+    peaks = ctx.results["machine"][0]
+    flops, sines = network_cost(style.config)
+    roofline_us = 1e6 * (flops / (peaks["sgemm_gflops_per_core"] * 1e9) + sines * peaks["fast_sin_ns"] * 1e-9)
+    folded = FoldedWeights.from_model(style.model())
+    weights, bias = kernel_weights(folded), folded.frame_bias(bench_frame().conditioning)
+    chunk = coords.grid(320, 180)[:2048].contiguous()
+    frame = coords.grid(320, 180)
+    net, cond = style.model(), torch.tensor(bench_frame().conditioning)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        kernels = {"compiled kernel, 2048-pixel chunk": CompiledKernel(package_path(style.config), 1),
+                   "eager kernel, 2048-pixel chunk": EagerKernel()}
+        pixel_rates = {label: 2048 * max(rates(lambda k=k: k(chunk, bias, folded.coord, weights), 2.0, 20,
+                                               time.thread_time))
+                       for label, k in kernels.items()}
+        with torch.no_grad():
+            pixel_rates["reference, whole 320x180 frame"] = frame.shape[0] * max(
+                rates(lambda: net(frame, cond), 3.0, 5, time.thread_time))
+    finally:
+        torch.set_num_threads(threads)
+    rows = [{"path": label, "us_per_pixel": round(1e6 / rate, 3),
+             "of_roofline": f"{roofline_us * rate / 1e6:.0%}",
+             "fps_per_core_320x180": round(rate / (320 * 180), 2)} for label, rate in pixel_rates.items()]
+    rows.append({"path": "roofline (sgemm peak + fast sine)", "us_per_pixel": round(roofline_us, 3),
+                 "of_roofline": "100%", "fps_per_core_320x180": round(1e6 / roofline_us / (320 * 180), 2)})
+    return rows
+
+
 @section("cpu-threads", "CPU fast path at 320x180: chunk threads vs an OpenMP team, chunk size")
 def cpu_threads(ctx: Context) -> list[dict]:
     style = ctx.style(1)
