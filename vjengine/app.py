@@ -353,6 +353,7 @@ class Engine:
         self.analysis.stop()
         self.source.close()
         self.loader.close()
+        self.backend.close()
         if self.recorder is not None:
             self.recorder.finish()
         if self.journal is not None:

@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
     p.add_argument("--render-scale", type=float, default=0.25,
                    help="CPPN resolution as a fraction of the output (default 0.25)")
-    p.add_argument("--backend", default="auto", help="CPPN backend: auto, cpu, reference")
+    p.add_argument("--backend", default="auto", help="CPPN backend: auto, cuda, cpu, reference")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")

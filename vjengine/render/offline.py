@@ -95,12 +95,11 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
 
     ctx = create_offscreen_context()
     pipeline = Pipeline(ctx, job.size)
-    backend = make_backend(job.backend)
-    folded = {style.slug: backend.prepare(style) for style in (job.style_a, job.style_b) if style}
-    renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
     control = control_for(job)
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
-            render_progress(n_frames, show_progress) as advance:
+            make_backend(job.backend) as backend, render_progress(n_frames, show_progress) as advance:
+        folded = {style.slug: backend.prepare(style) for style in (job.style_a, job.style_b) if style}
+        renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
         features = analyzer.features
         for i in range(n_frames):
             t = i / job.fps

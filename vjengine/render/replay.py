@@ -148,6 +148,7 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
                 written += 1
                 advance()
             path = encoder.finish()
+    backend.close()
     ctx.release()
     log.info("replayed %d live frames into %d frames at %gx%g, %g fps: %s",
              len(journal.frames), written, *size, fps, path)

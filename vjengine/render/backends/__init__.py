@@ -1,0 +1,1 @@
+"""CPPN evaluation backends, one module each; vjengine.render.evaluate is their one interface."""
