@@ -379,6 +379,114 @@ def cuda(ctx: Context) -> list[dict]:
 
 # -- running ------------------------------------------------------------------------------------
 
+@section("live", "Live loop under Xvfb: vjengine run, demo input, 1280x720 output (telemetry window)")
+def live(ctx: Context) -> list[dict]:
+    import subprocess
+
+    if not os.environ.get("DISPLAY"):
+        return [{"status": "skipped: no X display ($DISPLAY)"}]
+    warm_kernel(ctx.style(1))
+    rows = []
+    frames = 300 if ctx.quick else 900
+    for label, extra in (("320x180 internal, fixed", ["--render-scale", "0.25", "--fixed-scale"]),
+                         ("adaptive from 0.25", ["--render-scale", "0.25"])):
+        telemetry = ctx.scratch / f"live-{len(rows)}.jsonl"
+        subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", "demo", "--size", "1280x720",
+                        "--fps", "60", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style",
+                        ctx.style(1).slug, "--frames", str(frames), "--telemetry", str(telemetry), *extra],
+                       check=True, capture_output=True, timeout=1800)
+        last = json.loads(telemetry.read_text().splitlines()[-1])
+        rows.append({"case": label, "output": "1280x720", "internal": "x".join(map(str, last["internal"])),
+                     "frames": last["frames"], "fps": last["fps"], "p50_ms": last["p50_ms"],
+                     "p99_ms": last["p99_ms"], "late_frames": last["late"]})
+    return rows
+
+
+@section("latency", "Onset-to-frame latency: a click after silence, played into PulseAudio, to the first changed frame")
+def latency(ctx: Context) -> list[dict]:
+    import threading
+
+    import numpy as np
+    import sounddevice as sd
+
+    from vjengine.cli import build_parser, engine_from_args
+    from vjengine.demo import SAMPLERATE, kick
+
+    if not os.environ.get("DISPLAY") or not any("pulse" in d["name"] for d in sd.query_devices()):
+        return [{"status": "skipped: needs an X display and a PulseAudio server"}]
+    clicks = 4 if ctx.quick else 8
+    args = build_parser().parse_args([
+        "run", "--input", "pulse", "--size", "320x180", "--fps", "60", "--render-scale", "0.25",
+        "--fixed-scale", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style", ctx.style(1).slug,
+        "--param", "speed=0", "--param", "reactivity=2", "--param", "flash=0", "--param", "beat_zoom=0",
+        "--frames", "100000"])
+    warm_kernel(ctx.style(1))
+    engine = engine_from_args(args)
+    shown: list[tuple[float, np.ndarray]] = []  # (perf time just after the swap, picture)
+    swap = engine.output.swap
+
+    def swap_and_record():
+        swap()
+        shown.append((time.perf_counter(), engine.pipeline.read_rgb().astype(np.float32)))
+
+    engine.output.swap = swap_and_record
+    sound, click_times = kick().astype(np.float32), []
+
+    def play():
+        time.sleep(3.0)
+        position, starts = 0, [int((1.0 + 2.0 * i) * SAMPLERATE) for i in range(clicks)]
+        track = np.zeros(int((2.0 * clicks + 1.0) * SAMPLERATE), np.float32)
+        for start in starts:
+            track[start:start + len(sound)] = 0.8 * sound
+
+        def callback(out, frames, info, status):
+            nonlocal position
+            now = time.perf_counter()
+            for start in starts:
+                if position <= start < position + frames:
+                    click_times.append(now + (info.outputBufferDacTime - info.currentTime)
+                                       + (start - position) / SAMPLERATE)
+            chunk = track[position:position + frames]
+            out[:len(chunk), 0] = chunk
+            out[len(chunk):, 0] = 0
+            position += frames
+
+        with sd.OutputStream(device="pulse", channels=1, samplerate=SAMPLERATE, callback=callback,
+                             latency="low"):
+            time.sleep(len(track) / SAMPLERATE + 0.5)
+        engine.quit = True
+
+    player = threading.Thread(target=play, daemon=True)
+    player.start()
+    engine.run()
+    times = np.array([t for t, _ in shown])
+    change = np.array([0.0] + [float(np.abs(b - a).mean()) for (_, a), (_, b) in zip(shown, shown[1:])])
+    rows = []
+    for i, click in enumerate(click_times):
+        quiet = change[(times > click - 0.6) & (times < click - 0.05)]
+        # The picture moves a little between clicks (bands against their running average, the
+        # tracker's phase): the click's frame is the first that changes 1.5x more than any before it.
+        threshold = max(1.5 * float(quiet.max()) if len(quiet) else 0.0, 1.0)
+        after = np.nonzero((times > click) & (times < click + 0.5) & (change > threshold))[0]
+        rows.append({"click": i + 1, "latency_ms": round(1000 * (times[after[0]] - click), 1)
+                     if len(after) else "not seen within 500 ms"})
+    values = [row["latency_ms"] for row in rows if isinstance(row["latency_ms"], float)]
+    if values:
+        rows.append({"click": "median", "latency_ms": round(statistics.median(values), 1)})
+    return rows or [{"status": f"none of {len(click_times)} clicks reached the picture"}]
+
+
+@section("train", "Training step time: RN50 with random weights on this machine")
+def train(ctx: Context) -> list[dict]:
+    from vjengine.train.bench import step_seconds
+
+    device = "cuda" if cuda_available() else "cpu"
+    return [{"model": "RN50", "size": size, "device": device,
+             "seconds_per_step": round(step_seconds("RN50", size, steps=1 if ctx.quick else 2,
+                                                    device=device), 2)}
+            for size in (256, 512)]
+
+
 def load_average() -> float:
     """The 1-minute load average (other processes competing for the cores), or -1 if unknown."""
     try:

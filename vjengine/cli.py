@@ -127,17 +127,21 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The live show."""
-    from dataclasses import replace
-
     import faulthandler
     import signal
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
+    return engine_from_args(args).run()
+
+
+def engine_from_args(args: argparse.Namespace):
+    """The live Engine for parsed `run` options (also used by tools/bench.py)."""
+    from dataclasses import replace
 
     from vjengine.app import AudioClock, Engine
     from vjengine.config import EngineConfig
     from vjengine.control.options import build_control
     from vjengine.render.outputs.options import build_outputs
-
-    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
 
     if args.latency is not None and not 0.0 <= args.latency <= 150.0:
         raise InputError(f"--latency {args.latency}: expected 0..150 ms")
@@ -162,7 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     clock = AudioClock()
     control = build_control(args, clock, styles_dir=config.styles_dir)
     outputs = build_outputs(args, config.render.fps)
-    return Engine(config, control, clock, outputs).run()
+    return Engine(config, control, clock, outputs)
 
 
 def parse_channel(text: str) -> str:
