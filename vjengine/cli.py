@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--render-scale", type=float, help="starting CPPN scale of the output (default 0.25)")
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
-    p.add_argument("--backend", help="CPPN backend: auto, cuda, cpu, reference")
+    p.add_argument("--backend", help="CPPN backend: auto, cuda, glsl, cpu, reference")
     p.add_argument("--latency", type=float, help="render this many ms ahead of the analysed audio to cover input, render "
                    "and display latency (default 50, at most 150)")
     p.add_argument("--param", type=parse_param, action="append", default=[],
@@ -294,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
     p.add_argument("--render-scale", type=float, default=0.25,
                    help="CPPN resolution as a fraction of the output (default 0.25)")
-    p.add_argument("--backend", default="auto", help="CPPN backend: auto, cuda, cpu, reference")
+    p.add_argument("--backend", default="auto", help="CPPN backend: auto, cuda, glsl, cpu, reference")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")

@@ -12,15 +12,12 @@ from vjengine.model.cppn import CPPNConfig
 from vjengine.render.backends.base import FoldedWeights
 
 
+NEURON_STEP = 32  # the shaders' loops take 32 neurons a step: widths are padded to a multiple
+
+
 def width4(config: CPPNConfig) -> int:
-    """Texels per neuron row: the width in groups of four, rounded up (padding neurons stay 0)."""
-    return math.ceil(config.width / 4)
-
-
-def texel_count(config: CPPNConfig) -> int:
-    """Texels of one packed style (see pack)."""
-    w4 = width4(config)
-    return 3 * w4 + (config.depth - 1) * (4 * w4 * w4 + w4) + 4 * w4 + 1
+    """Texels per neuron row: the width padded to NEURON_STEP, in groups of four (padding stays 0)."""
+    return math.ceil(config.width / NEURON_STEP) * NEURON_STEP // 4
 
 
 def _padded(matrix: torch.Tensor, rows: int, cols: int) -> np.ndarray:
@@ -30,21 +27,21 @@ def _padded(matrix: torch.Tensor, rows: int, cols: int) -> np.ndarray:
     return out
 
 
-def dense_texels(weight: torch.Tensor, bias: torch.Tensor) -> np.ndarray:
-    """A dense layer, weight [in, out] (x @ weight + bias), as [n, 4] texels: for each group j of
-    four outputs, input i's weights to them at texel 4 * in4 * j + i, then one bias texel per j."""
-    in4, out4 = math.ceil(weight.shape[0] / 4), math.ceil(weight.shape[1] / 4)
+def dense_texels(weight: torch.Tensor, bias: torch.Tensor, in4: int, out4: int) -> np.ndarray:
+    """A dense layer, weight [in, out] (x @ weight + bias), zero-padded to 4 * in4 inputs and
+    4 * out4 outputs, as [n, 4] texels: for each group j of four outputs, input i's weights to
+    them at texel 4 * in4 * j + i, then one bias texel per j."""
     w = _padded(weight, 4 * in4, 4 * out4).reshape(4 * in4, out4, 4).transpose(1, 0, 2)
     return np.concatenate([w.reshape(-1, 4), _padded(bias[None, :], 1, 4 * out4).reshape(-1, 4)])
 
 
 def pack(weights: FoldedWeights) -> np.ndarray:
-    """[texel_count, 4] float32: layer 1's coordinate weights (texel 3j + c: coordinate c to
+    """[n, 4] float32 texels: layer 1's coordinate weights (texel 3j + c: coordinate c to
     outputs 4j..4j+3), the hidden layers, then the output layer padded to four outputs."""
     w4 = width4(weights.config)
     coord = _padded(weights.coord, 3, 4 * w4).reshape(3, w4, 4).transpose(1, 0, 2).reshape(-1, 4)
-    parts = [coord] + [dense_texels(w, b) for w, b in weights.hidden]
-    parts.append(dense_texels(weights.out[0].T, weights.out[1]))
+    parts = [coord] + [dense_texels(w, b, w4, w4) for w, b in weights.hidden]
+    parts.append(dense_texels(weights.out[0].T, weights.out[1], w4, 1))
     return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
 
