@@ -44,10 +44,20 @@ def is_software(renderer: str) -> bool:
     return any(name in renderer.lower() for name in SOFTWARE_RENDERERS)
 
 
+def expand_includes(source: str, shader_dir: Path = SHADERS) -> str:
+    """GLSL with each `#include "path"` line replaced by that file under shader_dir."""
+    lines = []
+    for line in source.splitlines():
+        if line.startswith("#include "):
+            line = (Path(shader_dir) / line.split('"')[1]).read_text().rstrip("\n")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 def shader_source(slots: int, shader_dir: Path = SHADERS) -> str:
-    """shaders/cppn.frag with WIDTH4 defined as `slots` after its version line."""
+    """shaders/cppn.frag, includes expanded, with WIDTH4 defined as `slots` after its version line."""
     version, _, body = (Path(shader_dir) / "cppn.frag").read_text().partition("\n")
-    return f"{version}\n#define WIDTH4 {slots}\n{body}"
+    return expand_includes(f"{version}\n#define WIDTH4 {slots}\n{body}", shader_dir)
 
 
 class GLSLBackend(Backend):
@@ -137,7 +147,7 @@ class GLSLBackend(Backend):
         transform = frame.transform
         program["styles"].value = len(styles)
         program["shape"].value = self._shapes + [self._shapes[0]] * (MAX_STYLES - len(styles))
-        program["size"].value = (width, height)
+        program["size"].value = (float(width), float(height))
         program["view"].value = (math.cos(transform.rotation), math.sin(transform.rotation), transform.zoom)
         program["pan"].value = (transform.pan_x, transform.pan_y)
         program["symmetry"].value = transform.symmetry
