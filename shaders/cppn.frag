@@ -28,6 +28,7 @@ vec4 fetch(int k) {
     return texelFetch(weights, ivec2(k & ((1 << row_shift) - 1), k >> row_shift), 0);
 }
 
+#include "cppn/coords.glsl"
 #include "cppn/network.glsl"
 
 vec4 network(int s, vec3 p) {

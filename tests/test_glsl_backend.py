@@ -1,9 +1,11 @@
 """The GLSL backend on a real (Mesa EGL) context draws the reference picture, for crossfades too."""
 
 import logging
+import math
 import time
 from pathlib import Path
 
+import moderngl
 import numpy as np
 import pytest
 
@@ -12,11 +14,13 @@ from vjengine.control.params import ParamState
 from vjengine.model import conditioning
 from vjengine.model.coords import CoordinateTransform
 from vjengine.model.cppn import MAX_DEPTH, MAX_WIDTH, CPPNConfig
-from vjengine.modulate import FrameInputs, PostParams
+from vjengine.errors import InputError
+from vjengine.modulate import TIME_PERIOD, FrameInputs, PostParams
 from vjengine.render.backends.glsl import is_software, shader_source
 from vjengine.render.evaluate import GLSLBackend, ReferenceBackend, cuda_available, make_backend
+from vjengine.render.export_glsl import export_source
 from vjengine.render.frame import FrameRenderer
-from vjengine.render.gl import Pipeline
+from vjengine.render.gl import Pipeline, create_offscreen_context
 from vjengine.styles.store import Style, list_styles
 
 STYLES = Path(__file__).resolve().parents[1] / "styles"
@@ -163,3 +167,65 @@ def test_auto_picks_the_cpu_on_a_software_renderer_and_says_why(gl_context, capl
 def test_named_glsl_backend_draws_in_the_given_context(gl_context):
     with make_backend("glsl", gl_context) as backend:
         assert backend.name == "glsl" and backend.ctx is gl_context
+
+
+EXPORT_STATE = dict(time=5.3, beat=0.27, bands=(0.6, 0.4, 0.7, 0.8), onset=0.3)
+EXPORT_VIEW = CoordinateTransform(zoom=1.3, rotation=0.4, pan_x=0.2, pan_y=-0.1, symmetry=3)
+HOST_SHIMS = {  # what each host declares around the shader
+    "touchdesigner": "#version 330\nstruct TDTexInfo { vec4 res; vec4 depth; };\n"
+                     "uniform TDTexInfo uTDOutputInfo;\nvec4 TDOutputSwizzle(vec4 c) { return c; }\n",
+    "shadertoy": "#version 330\nuniform vec3 iResolution;\nuniform float iTime;\nout vec4 shadertoyColor;\n",
+}
+
+
+def export_frame():
+    s = EXPORT_STATE
+    time_phase, beat_phase = 2 * math.pi * s["time"] / TIME_PERIOD, 2 * math.pi * s["beat"]
+    bass, mid, treble, level = s["bands"]
+    return frame((math.sin(time_phase), math.cos(time_phase), math.sin(beat_phase), math.cos(beat_phase),
+                  bass, mid, treble, s["onset"], level), EXPORT_VIEW)
+
+
+def draw_exported(ctx, source, width, height, uniforms):
+    vertex = (Path(__file__).resolve().parents[1] / "shaders" / "fullscreen.vert").read_text()
+    program = ctx.program(vertex_shader=vertex, fragment_shader=source)
+    for name, value in uniforms.items():
+        program[name].value = value
+    texture = ctx.texture((width, height), 4)
+    fbo = ctx.framebuffer(color_attachments=[texture])
+    fbo.use()
+    ctx.vertex_array(program, []).render(moderngl.TRIANGLES, vertices=3)
+    return np.frombuffer(fbo.read(components=3, alignment=1), np.uint8).reshape(height, width, 3)[::-1]
+
+
+def test_exported_shader_draws_the_backends_picture_in_a_fresh_context(glsl, make_style):
+    style = make_style("small", seed=9, config=CPPNConfig(width=40, depth=3, frequency=1.3))
+    source = export_source(style)
+    assert "uniform" in source and "W2[" in source  # weights inlined, in several chunks
+    ctx = create_offscreen_context()
+    try:
+        start = time.perf_counter()
+        s = EXPORT_STATE
+        got = draw_exported(ctx, source, 57, 43, {
+            "iResolution": (57.0, 43.0, 1.0), "iTime": s["time"], "uBeatPhase": s["beat"],
+            "uBands": s["bands"], "uOnset": s["onset"], "uSymmetry": float(EXPORT_VIEW.symmetry),
+            "uView": (EXPORT_VIEW.zoom, EXPORT_VIEW.rotation, EXPORT_VIEW.pan_x, EXPORT_VIEW.pan_y)})
+        assert time.perf_counter() - start < 20.0
+    finally:
+        ctx.release()
+    (want,) = glsl.evaluate([glsl.prepare(style)], 57, 43, export_frame())
+    assert max_diff(got, want) <= 1 and want.std() > 3
+
+
+@pytest.mark.parametrize("host", ["touchdesigner", "shadertoy"])
+def test_exported_shader_compiles_for_each_host(gl_context, make_style, host):
+    source = export_source(make_style("small", seed=9, config=CPPNConfig(width=32, depth=2)), host)
+    if host == "shadertoy":
+        source += "void main() { mainImage(shadertoyColor, gl_FragCoord.xy); }\n"
+    got = draw_exported(gl_context, HOST_SHIMS[host] + source, 16, 16, {})
+    assert got.shape == (16, 16, 3)
+
+
+def test_export_names_a_bad_host_in_one_line(make_style):
+    with pytest.raises(InputError, match="host 'vvvv': expected one of glsl, touchdesigner, shadertoy"):
+        export_source(make_style("small", config=CPPNConfig(width=32, depth=2)), "vvvv")

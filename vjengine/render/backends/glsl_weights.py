@@ -40,9 +40,15 @@ def pack(weights: FoldedWeights) -> np.ndarray:
     outputs 4j..4j+3), the hidden layers, then the output layer padded to four outputs."""
     w4 = width4(weights.config)
     coord = _padded(weights.coord, 3, 4 * w4).reshape(3, w4, 4).transpose(1, 0, 2).reshape(-1, 4)
-    parts = [coord] + [dense_texels(w, b, w4, w4) for w, b in weights.hidden]
+    return np.ascontiguousarray(np.concatenate([coord, deep_texels(weights)]), dtype=np.float32)
+
+
+def deep_texels(weights: FoldedWeights) -> np.ndarray:
+    """The layers after layer 1: the hidden layers, then the output layer padded to four outputs."""
+    w4 = width4(weights.config)
+    parts = [dense_texels(w, b, w4, w4) for w, b in weights.hidden]
     parts.append(dense_texels(weights.out[0].T, weights.out[1], w4, 1))
-    return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+    return np.concatenate(parts)
 
 
 def frame_biases(styles: Sequence[FoldedWeights], conditioning: Sequence[float], slots: int) -> np.ndarray:
