@@ -169,7 +169,7 @@ def test_auto_backend_is_the_cpu_without_a_gpu_and_says_so(caplog):
 
 
 def test_unknown_or_unavailable_backend_is_a_one_line_input_error():
-    with pytest.raises(InputError, match="expected auto or one of cuda, cpu, reference"):
+    with pytest.raises(InputError, match="expected auto or one of cuda, glsl, cpu, reference"):
         make_backend("tpu")
     if not cuda_available():
         with pytest.raises(InputError, match="no NVIDIA GPU"):

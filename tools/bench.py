@@ -37,12 +37,14 @@ from vjengine.model.cppn import COORD_SIZE, CPPN, CPPNConfig
 from vjengine.modulate import FrameInputs, PostParams
 from vjengine.render.backends.cpu import usable_cores
 from vjengine.render.backends.cuda import describe_device
-from vjengine.render.evaluate import CPUBackend, CUDABackend, ReferenceBackend, cuda_available
+from vjengine.render.backends.glsl import is_software
+from vjengine.render.evaluate import CPUBackend, CUDABackend, GLSLBackend, ReferenceBackend, cuda_available
 from vjengine.render.fastmath import fast_sin
 from vjengine.styles.store import Style, load_style, save_style, style_meta
 
 CPU_SIZES = [(160, 90), (320, 180), (640, 360), (1280, 720), (1920, 1080)]
 CUDA_SIZES = [(1920, 1080), (3840, 2160)]
+GLSL_SIZES = [(320, 180), (640, 360), (1280, 720), (1920, 1080)]
 OFFLINE_JOBS = [((1280, 720), 0.25, False), ((1920, 1080), 0.25, False), ((1280, 720), 0.25, True)]
 DEFAULT_JSON_DIR = Path("out/bench")
 
@@ -374,6 +376,27 @@ def cuda(ctx: Context) -> list[dict]:
                              "fps": round(fps["median"], 1), "best_fps": round(fps["best"], 1),
                              "first_frame_s": round(first, 2)})
         backend.close()
+    return rows
+
+
+@section("glsl", "GLSL backend: ms per frame (with read-back) on this machine's OpenGL renderer")
+def glsl(ctx: Context) -> list[dict]:
+    try:
+        backend = GLSLBackend()
+    except RuntimeError as exc:
+        return [{"status": f"skipped: {exc}"}]
+    rows = []
+    with backend:
+        software = is_software(backend.renderer)  # llvmpipe: a correctness path, one frame a size
+        folded = [backend.prepare(ctx.style(seed)) for seed in (1, 2)]
+        frames = itertools.cycle([bench_frame(0.0), bench_frame(1.0)])
+        for size in GLSL_SIZES[:2] if ctx.quick else GLSL_SIZES:
+            for count in (1,) if software else (1, 2):
+                found = rates(lambda: backend.evaluate(folded[:count], *size, next(frames)),
+                              0.0 if software else 2.0, 1 if software else 5)
+                rows.append({"renderer": backend.renderer, "size": f"{size[0]}x{size[1]}",
+                             "styles": count, "ms_per_frame": round(1000 / statistics.median(found), 2),
+                             "fps": round(statistics.median(found), 2)})
     return rows
 
 

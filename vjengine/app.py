@@ -26,7 +26,7 @@ from vjengine.errors import InputError
 from vjengine.journal import FrameRecord, JournalWriter, SessionRecorder, show_description
 from vjengine.modulate import envelope
 from vjengine.render.adaptive import AdaptiveScale
-from vjengine.render.evaluate import FoldedWeights, make_backend
+from vjengine.render.evaluate import FoldedWeights, check_backend_name, make_backend
 from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline
 from vjengine.render.hud import Presenter
@@ -99,12 +99,13 @@ class Engine:
         slugs = [s.slug for s in list_styles(config.styles_dir) if isinstance(s, Style)]
         if not slugs:
             raise InputError(f"{config.styles_dir}: no loadable styles (make one with `vjengine train`)")
-        self.backend = make_backend(render.backend)  # before any GL context (see vjengine.render)
-        init_glfw()
+        check_backend_name(render.backend)  # before a window opens
+        init_glfw()  # (triton is loaded before any GL context exists: see vjengine.render)
         self.output = Window("vjengine", render.size, render.monitor, render.fullscreen, render.vsync)
         self.preview = Window("vjengine preview", (640, 360), vsync=False, share=self.output) \
             if render.preview else None
         self.output.make_current()
+        self.backend = make_backend(render.backend, self.output.ctx)
         self.pipeline = Pipeline(self.output.ctx, self.output.framebuffer_size)
         self.presenters = {"output": Presenter(self.output.ctx)}
         if self.preview is not None:

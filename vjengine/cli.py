@@ -187,6 +187,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_glsl(args: argparse.Namespace) -> int:
+    """Write a style as a self-contained GLSL fragment shader."""
+    from vjengine.render.export_glsl import export_style
+    from vjengine.styles.store import find_style
+
+    path = export_style(find_style(args.styles, args.slug), args.output, args.host)
+    print(f"wrote {path} ({args.host})")
+    return 0
+
+
 def cmd_presets(args: argparse.Namespace) -> int:
     """List the scenes and MIDI maps, or print the README's OSC and MIDI tables."""
     from vjengine.control import docs
@@ -265,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--render-scale", type=float, help="starting CPPN scale of the output (default 0.25)")
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
-    p.add_argument("--backend", help="CPPN backend: auto, cuda, cpu, reference")
+    p.add_argument("--backend", help="CPPN backend: auto, cuda, glsl, cpu, reference")
     p.add_argument("--latency", type=float, help="render this many ms ahead of the analysed audio to cover input, render "
                    "and display latency (default 50, at most 150)")
     p.add_argument("--param", type=parse_param, action="append", default=[],
@@ -294,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
     p.add_argument("--render-scale", type=float, default=0.25,
                    help="CPPN resolution as a fraction of the output (default 0.25)")
-    p.add_argument("--backend", default="auto", help="CPPN backend: auto, cuda, cpu, reference")
+    p.add_argument("--backend", default="auto", help="CPPN backend: auto, cuda, glsl, cpu, reference")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")
@@ -312,6 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames-dir", type=Path, help="also write every rendered frame as PNG here")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("export-glsl", help="write a style as a self-contained GLSL fragment shader")
+    p.add_argument("slug", help="the style to export")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output shader, e.g. style.frag")
+    p.add_argument("--host", choices=["glsl", "touchdesigner", "shadertoy"], default="glsl",
+                   help="what the shader plugs into (default: glsl, any OpenGL 3.3 host)")
+    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")
+    p.set_defaults(func=cmd_export_glsl)
 
     p = sub.add_parser("analyze", help="causal beats, onsets and tempo of an audio file")
     p.add_argument("audio", type=Path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vjengine.audio.features import AudioFeatures
 from vjengine.modulate import FrameInputs, SceneState, modulate
-from vjengine.render.evaluate import Backend, FoldedWeights
+from vjengine.render.evaluate import Backend, FoldedWeights, GLSLBackend
 from vjengine.render.gl import Pipeline
 from vjengine.styles.blend import plan_blend
 
@@ -30,8 +30,11 @@ class FrameRenderer:
         plan = plan_blend(style_a, style_b, frame.crossfade, morph)
         if not plan.weights:
             return None
-        pictures = self.backend.evaluate(plan.weights, *self.internal_size, frame)
-        for slot, picture in zip("ab", pictures):
-            self.pipeline.upload(slot, picture)
+        if isinstance(self.backend, GLSLBackend) and self.backend.ctx is self.pipeline.ctx:
+            for slot, texture in zip("ab", self.backend.draw(plan.weights, *self.internal_size, frame)):
+                self.pipeline.attach(slot, texture)  # the pictures stay on the GPU
+        else:
+            for slot, picture in zip("ab", self.backend.evaluate(plan.weights, *self.internal_size, frame)):
+                self.pipeline.upload(slot, picture)
         self.pipeline.draw(plan.mix, frame.post)
         return frame

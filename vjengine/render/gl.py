@@ -45,7 +45,8 @@ class Pipeline:
         self.size = (0, 0)
         self._programs: dict[str, moderngl.Program] = {}
         self._vaos: dict[str, moderngl.VertexArray] = {}
-        self._styles: dict[str, moderngl.Texture] = {}
+        self._styles: dict[str, moderngl.Texture] = {}  # what slots "a" and "b" show
+        self._uploads: dict[str, moderngl.Texture] = {}  # the textures upload() owns
         self.reload_shaders(strict=True)
         self.resize(size)
 
@@ -101,15 +102,21 @@ class Pipeline:
     def upload(self, slot: str, picture: np.ndarray) -> None:
         """Upload a CPPN picture (uint8 [h, w, 3], top row first) into slot "a" or "b"."""
         height, width = picture.shape[:2]
-        texture = self._styles.get(slot)
+        texture = self._uploads.get(slot)
         if texture is None or texture.size != (width, height):
             if texture is not None:
                 texture.release()
             texture = self.ctx.texture((width, height), 3, alignment=1)
             texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
             texture.repeat_x = texture.repeat_y = False
-            self._styles[slot] = texture
+            self._uploads[slot] = texture
         texture.write(np.ascontiguousarray(picture))
+        self._styles[slot] = texture
+
+    def attach(self, slot: str, texture: moderngl.Texture) -> None:
+        """Show a CPPN picture already in this context (top row first, linear filtering) in slot
+        "a" or "b", without a copy; the caller keeps owning the texture."""
+        self._styles[slot] = texture
 
     # -- drawing ---------------------------------------------------------------------------
     def _draw(self, name: str, target: moderngl.Framebuffer, textures: dict[str, moderngl.Texture],

@@ -97,7 +97,7 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
     pipeline = Pipeline(ctx, job.size)
     control = control_for(job)
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
-            make_backend(job.backend) as backend, render_progress(n_frames, show_progress) as advance:
+            make_backend(job.backend, ctx) as backend, render_progress(n_frames, show_progress) as advance:
         folded = {style.slug: backend.prepare(style) for style in (job.style_a, job.style_b) if style}
         renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
         features = analyzer.features

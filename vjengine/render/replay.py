@@ -99,7 +99,7 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     control = replay_control(journal, session)
     ctx = create_offscreen_context()
     pipeline = Pipeline(ctx, size)
-    backend = make_backend(job.backend or show["backend"])
+    backend = make_backend(job.backend or show["backend"], ctx)
     folded = {slug: backend.prepare(style) for slug, style in styles.items()}
     renderer = FrameRenderer(backend, pipeline, live_size)
     if job.frames_dir is not None:
