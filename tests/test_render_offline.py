@@ -54,6 +54,7 @@ def test_render_writes_h264_aac_that_follows_the_onsets(make_style, hits_track, 
                      "--styles", str(tmp_path / "styles"), "--size", f"{SIZE[0]}x{SIZE[1]}",
                      "--fps", str(FPS), "--render-scale", "0.5", "-q")
     assert result.returncode == 0, result.stderr
+    assert out.stat().st_mode & 0o777 == 0o644  # readable by others, like any file one writes
     streams = probe(out)
     assert streams["video"]["codec_name"] == "h264" and streams["audio"]["codec_name"] == "aac"
     assert abs(float(streams["video"]["duration"]) - seconds) <= 1.0 / FPS

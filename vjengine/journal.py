@@ -189,6 +189,7 @@ class JournalWriter:
         show.update(styles=self.styles, frames=self.frames)
         (self.parts / SHOW).write_text(json.dumps(show, indent=1))
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".zip")
+        os.fchmod(fd, 0o644)  # mkstemp makes files private; a journal is meant to be replayed anywhere
         os.close(fd)
         try:
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -35,6 +35,7 @@ class VideoEncoder:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".partial.mp4")
         except OSError as exc:
             raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
+        os.fchmod(fd, 0o644)  # mkstemp makes files private; a rendered video is meant to be shared
         os.close(fd)
         self._tmp = Path(tmp)
         self._log = tempfile.TemporaryFile()
