@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 from tests.conftest import need_program
-from vjengine.demo import SAMPLERATE, demo_track, write_wav
+from vjengine.demo import demo_track, write_wav
 
 
 def run_cli(*args):
