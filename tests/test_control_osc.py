@@ -6,6 +6,7 @@ import argparse
 import math
 import queue
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -367,3 +368,41 @@ def test_control_built_from_options_runs_a_show(tmp_path):
     finally:
         control.close()
         dump.close()
+
+
+def bundle(*elements: bytes, timetag: bytes = b"\x00" * 7 + b"\x01") -> bytes:
+    return b"#bundle\x00" + timetag + b"".join(struct.pack(">i", len(e)) + e for e in elements)
+
+
+@pytest.mark.parametrize("datagram, kind", [
+    (b"#bundle\x00" + b"\x00" * 7 + b"\x01" + struct.pack(">i", -4), "malformed"),  # looped forever
+    (bundle(message("/vj/tap")) + struct.pack(">i", 400), "malformed"),
+    (bundle(b"/vj/style/a\x00,s\x00\x00abcd"), "malformed"),  # a string without its end
+    (message("/vj/param/" + "*" * 30 + "!", 0.5), "oversize"),  # backtracked for minutes
+    (message("/vj/" + "x" * 300, 0.5), "oversize"),
+    (b"/vj/param/zoom\x00\x00,xxxxxxxx\x00\x00\x00", "malformed"),  # a warning per 'x'
+    (bundle(bundle(bundle(bundle(bundle(message("/vj/tap")))))), "oversize"),
+    (bundle(*[message("/vj/tap")] * 65), "oversize"),
+    (message("/vj/style/a", "a" * 9000), "oversize"),
+])
+def test_hostile_datagrams_to_the_running_server_are_counted_and_it_still_answers(show, datagram, kind):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(TIMEOUT)
+        start = time.monotonic()
+        client.sendto(datagram, ("127.0.0.1", show.server.port))
+        client.sendto(message("/vj/get/zoom"), ("127.0.0.1", show.server.port))
+        reply = OscMessage(client.recvfrom(65536)[0])
+    assert time.monotonic() - start < 1.0
+    assert reply.address == "/vj/param/zoom"
+    counts = show.server.counters.as_dict()
+    assert counts[kind] == 1 and counts["dropped"] == 1 and counts["packets"] == 2, counts
+
+
+def test_a_nested_bundle_within_the_limits_is_unpacked_in_order(show):
+    show.oscsend("/vj/param/zoom", "f", "0.0")
+    datagram = bundle(bundle(bundle(message("/vj/param/zoom", 0.25), message("/vj/param/zoom/abs", 2.0))),
+                      timetag=b"\xff" * 8)  # a far-future timetag is not waited for
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.sendto(datagram, ("127.0.0.1", show.server.port))
+    show.settle(3)
+    assert show.state.params.target["zoom"] == pytest.approx(2.0)
