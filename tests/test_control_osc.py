@@ -378,12 +378,12 @@ def bundle(*elements: bytes, timetag: bytes = b"\x00" * 7 + b"\x01") -> bytes:
     (b"#bundle\x00" + b"\x00" * 7 + b"\x01" + struct.pack(">i", -4), "malformed"),  # looped forever
     (bundle(message("/vj/tap")) + struct.pack(">i", 400), "malformed"),
     (bundle(b"/vj/style/a\x00,s\x00\x00abcd"), "malformed"),  # a string without its end
-    (message("/vj/param/" + "*" * 30 + "!", 0.5), "oversize"),  # backtracked for minutes
-    (message("/vj/" + "x" * 300, 0.5), "oversize"),
+    (message("/vj/param/" + "*" * 30 + "!", 0.5), "limits"),  # backtracked for minutes
+    (message("/vj/" + "x" * 300, 0.5), "limits"),
     (b"/vj/param/zoom\x00\x00,xxxxxxxx\x00\x00\x00", "malformed"),  # a warning per 'x'
-    (bundle(bundle(bundle(bundle(bundle(message("/vj/tap")))))), "oversize"),
-    (bundle(*[message("/vj/tap")] * 65), "oversize"),
-    (message("/vj/style/a", "a" * 9000), "oversize"),
+    (bundle(bundle(bundle(bundle(bundle(message("/vj/tap")))))), "limits"),
+    (bundle(*[message("/vj/tap")] * 65), "limits"),
+    (message("/vj/style/a", "a" * 9000), "limits"),
 ])
 def test_hostile_datagrams_to_the_running_server_are_counted_and_it_still_answers(show, datagram, kind):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:

@@ -84,14 +84,15 @@ class OscCounters:
     bad_type: int = 0  # wrong argument types or count
     bad_value: int = 0  # a number outside what the address takes (tempo, slot, beats, port)
     non_finite: int = 0  # NaN or infinity
-    oversize: int = 0  # a string longer than MAX_STRING, or a datagram beyond oscpacket's limits
+    oversize: int = 0  # a string longer than MAX_STRING
+    limits: int = 0  # a datagram beyond oscpacket's limits (size, nesting, count, address pattern)
     bad_name: int = 0  # not a valid style slug, preset/map name or parameter
     not_allowed: int = 0  # sender outside --osc-allow
     bus_full: int = 0  # the render thread fell behind
     reply_failed: int = 0
     errors: int = 0  # a bug: logged with its traceback
 
-    DROPS = ("malformed", "unknown_address", "bad_type", "bad_value", "non_finite", "oversize",
+    DROPS = ("malformed", "limits", "unknown_address", "bad_type", "bad_value", "non_finite", "oversize",
              "bad_name", "not_allowed", "bus_full", "errors")
 
     @property

@@ -25,7 +25,7 @@ BUNDLE_HEADER = len(BUNDLE) + 8  # the prefix and the timetag
 
 
 class PacketError(Exception):
-    """A datagram to drop, counted under `kind` ("malformed" or "oversize")."""
+    """A datagram to drop, counted under `kind` ("malformed" or "limits")."""
 
     def __init__(self, kind: str, why: str):
         super().__init__(why)
@@ -35,7 +35,7 @@ class PacketError(Exception):
 def parse(datagram: bytes) -> list[OscMessage]:
     """Every message in the datagram, bundles flattened in order (timetags are not waited for)."""
     if len(datagram) > MAX_DATAGRAM:
-        raise PacketError("oversize", f"datagram of {len(datagram)} bytes (at most {MAX_DATAGRAM})")
+        raise PacketError("limits", f"datagram of {len(datagram)} bytes (at most {MAX_DATAGRAM})")
     messages: list[OscMessage] = []
     _parse(datagram, 0, messages)
     return messages
@@ -46,7 +46,7 @@ def _parse(data: bytes, depth: int, out: list[OscMessage]) -> None:
         _bundle(data, depth, out)
     elif data.startswith(b"/"):
         if len(out) >= MAX_MESSAGES:
-            raise PacketError("oversize", f"more than {MAX_MESSAGES} messages in one datagram")
+            raise PacketError("limits", f"more than {MAX_MESSAGES} messages in one datagram")
         out.append(_message(data))
     else:
         raise PacketError("malformed", f"element starting {data[:8]!r} is neither a message nor a bundle")
@@ -54,7 +54,7 @@ def _parse(data: bytes, depth: int, out: list[OscMessage]) -> None:
 
 def _bundle(data: bytes, depth: int, out: list[OscMessage]) -> None:
     if depth >= MAX_DEPTH:
-        raise PacketError("oversize", f"bundles nested deeper than {MAX_DEPTH}")
+        raise PacketError("limits", f"bundles nested deeper than {MAX_DEPTH}")
     if len(data) < BUNDLE_HEADER:
         raise PacketError("malformed", f"bundle of {len(data)} bytes has no timetag")
     index = BUNDLE_HEADER
@@ -77,7 +77,7 @@ def _message(data: bytes) -> OscMessage:
     except (osc_types.ParseError, UnicodeDecodeError) as exc:
         raise PacketError("malformed", f"unreadable address or type tags ({exc})") from None
     if len(address) > MAX_ADDRESS or address.count("*") > MAX_WILDCARDS:
-        raise PacketError("oversize", f"address pattern of {len(address)} characters with "
+        raise PacketError("limits", f"address pattern of {len(address)} characters with "
                                       f"{address.count('*')} '*' (at most {MAX_ADDRESS} and {MAX_WILDCARDS})")
     if not tags.startswith(",") or len(tags) > MAX_TYPE_TAGS + 1 or not set(tags[1:]) <= TYPE_TAGS:
         raise PacketError("malformed", f"type tags {tags[:40]!r}: expected ',' then at most "
