@@ -3,6 +3,8 @@
     python tools/fuzz.py styles --cases 100000            # structured mutations (hypothesis)
     python tools/fuzz.py styles --atheris --seconds 600    # coverage-guided bytes (atheris)
     python tools/fuzz.py osc --cases 100000               # datagrams into the running OSC server
+    python tools/fuzz.py presets --cases 100000           # scene presets (TOML and names)
+    python tools/fuzz.py midimap --cases 100000           # MIDI maps (TOML and names)
 
 Each target states its contract in its module: a clear refusal or a counted drop, never a crash,
 a hang or a state outside the schema. The summary line counts cases and outcomes.
@@ -98,7 +100,28 @@ def osc_atheris(seconds: int) -> None:
     atheris.Fuzz()
 
 
-HYPOTHESIS = {"styles": styles_hypothesis, "osc": osc_hypothesis}
+def toml_hypothesis(kind: str, cases: int) -> tuple[int, Counter]:
+    """Presets or MIDI maps: each case is a file in a fresh folder plus a name to load and save."""
+    from tools import fuzz_presets
+
+    texts, check, folder = {"presets": (fuzz_presets.preset_texts, fuzz_presets.check_preset, "presets"),
+                            "midimap": (fuzz_presets.map_texts, fuzz_presets.check_map, "midi")}[kind]
+    root = Path(tempfile.mkdtemp(prefix=f"vj-fuzz-{kind}-"))
+    outcomes: Counter = Counter()
+
+    @settings(max_examples=cases, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(texts(), fuzz_presets.NAMES)
+    def run(text, name):
+        outcomes[check(root / folder, text, name)] += 1
+
+    run()
+    fuzz_presets.check_contained(root)
+    return sum(outcomes.values()), outcomes
+
+
+HYPOTHESIS = {"styles": styles_hypothesis, "osc": osc_hypothesis,
+              "presets": lambda cases: toml_hypothesis("presets", cases),
+              "midimap": lambda cases: toml_hypothesis("midimap", cases)}
 ATHERIS = {"styles": styles_atheris, "osc": osc_atheris}
 
 
