@@ -77,6 +77,7 @@ BAD_FILES = [
     ("routes = 1", "routes must be an array"),
     ("params = 4", "[params] must be a table"),
     ("name = " + "\"" + "x" * 70000 + "\"", "larger than the 65536-byte limit"),
+    ("x = " + "[" * 30000 + "]" * 30000, "unreadable TOML (maximum recursion depth exceeded"),
 ]
 
 
