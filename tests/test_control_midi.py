@@ -287,6 +287,7 @@ def test_mapper_picks_maps_by_port_name_and_filters_channel_and_button_presses(t
 
 @pytest.mark.parametrize("table, message", [
     ({"cc": {"7": "volume"}}, "'volume' is not a parameter"),
+    ({"cc": {"7": ["zoom"]}}, "['zoom'] is not a parameter"),
     ({"cc": {"200": "hue"}}, "expected a MIDI number 0..127"),
     ({"notes": {"36": "slot 10"}}, "action 'slot 10'"),
     ({"notes": {"36": "preset ../x"}}, "action 'preset ../x'"),

@@ -94,7 +94,7 @@ def map_from_table(data: dict, where: str) -> MidiMap:
         raise PresetError(f"{where}: channel {channel!r}: expected 1..16, or leave it out for all")
     cc = _numbers(data.get("cc"), where, "cc")
     for number, param in cc.items():
-        if param not in SPECS:
+        if not isinstance(param, str) or param not in SPECS:
             raise PresetError(f"{where}: [cc] {number} = {param!r} is not a parameter "
                               f"(expected one of {', '.join(SPECS)})")
     buttons = _numbers(data.get("buttons"), where, "buttons")
