@@ -5,6 +5,8 @@
     python tools/fuzz.py osc --cases 100000               # datagrams into the running OSC server
     python tools/fuzz.py presets --cases 100000           # scene presets (TOML and names)
     python tools/fuzz.py midimap --cases 100000           # MIDI maps (TOML and names)
+    python tools/fuzz.py midi --cases 100000              # raw MIDI byte streams, clock and tempo
+    python tools/fuzz.py midi --atheris --seconds 600
 
 Each target states its contract in its module: a clear refusal or a counted drop, never a crash,
 a hang or a state outside the schema. The summary line counts cases and outcomes.
@@ -119,10 +121,41 @@ def toml_hypothesis(kind: str, cases: int) -> tuple[int, Counter]:
     return sum(outcomes.values()), outcomes
 
 
+def midi_hypothesis(cases: int) -> tuple[int, Counter]:
+    from tools import fuzz_midi
+
+    outcomes: Counter = Counter()
+
+    @settings(max_examples=cases, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(fuzz_midi.cases())
+    def run(case):
+        outcomes["cases"] += 1
+        outcomes.update(fuzz_midi.MidiTarget().run(*case))
+
+    run()
+    return outcomes.pop("cases"), outcomes
+
+
+def midi_atheris(seconds: int) -> None:
+    import atheris
+
+    with atheris.instrument_imports(include=["vjengine", "mido"]):
+        from tools import fuzz_midi
+
+    def one_input(data: bytes) -> None:
+        provider = atheris.FuzzedDataProvider(data)
+        gaps = [provider.ConsumeFloatInRange(0.0, 2.0) for _ in range(provider.ConsumeIntInRange(1, 4))]
+        raw = provider.ConsumeBytes(provider.remaining_bytes())
+        fuzz_midi.MidiTarget().run("Some Keyboard", fuzz_midi.stream_messages(raw) + [list(raw[:8])], gaps)
+
+    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=4096"], one_input)
+    atheris.Fuzz()
+
+
 HYPOTHESIS = {"styles": styles_hypothesis, "osc": osc_hypothesis,
               "presets": lambda cases: toml_hypothesis("presets", cases),
-              "midimap": lambda cases: toml_hypothesis("midimap", cases)}
-ATHERIS = {"styles": styles_atheris, "osc": osc_atheris}
+              "midimap": lambda cases: toml_hypothesis("midimap", cases), "midi": midi_hypothesis}
+ATHERIS = {"styles": styles_atheris, "osc": osc_atheris, "midi": midi_atheris}
 
 
 def main() -> int:
