@@ -284,6 +284,7 @@ class Engine:
             "recorded": self.recorder.written if self.recorder else 0,
             "record_dropped": self.recorder.dropped if self.recorder else 0,
             "control": self.control.status(),
+            "params": {name: round(value, 6) for name, value in self.control.state.snapshot.params.items()},
             "outputs": self.outputs.status(),
         }
 
