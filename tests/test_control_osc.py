@@ -239,6 +239,20 @@ def test_options_default_to_loopback_port_9000_and_reject_bad_values():
         assert "\n" not in str(error.value)
 
 
+def test_status_counts_dropped_inputs_but_not_accepted_ones_or_replies():
+    parser = argparse.ArgumentParser()
+    add_control_options(parser)
+    control = build_control(parser.parse_args(["--osc-port", "0"]), PerfClock())
+    try:
+        for datagram in (message("/vj/param/zoom", 0.5), message("/vj/get/zoom"), b"junk",
+                         message("/vj/tempo", 5.0)):
+            control.osc.feed(datagram, ("127.0.0.1", free_udp_port()))
+        status = control.status()
+        assert status["osc_accepted"] == 2 and status["osc_replies"] == 2 and status["dropped"] == 2
+    finally:
+        control.close()
+
+
 def message(address: str, *args) -> bytes:
     builder = OscMessageBuilder(address)
     for arg in args:

@@ -245,8 +245,6 @@ class Engine:
         status = self.control.status()
         level_db = 20 * math.log10(max(self.analysis.level, 1e-5))
         bars = int(min(max((level_db + 60) / 3, 0), 20))
-        dropped = sum(v for k, v in status.items() if k.startswith(("osc_", "midi_")) and isinstance(v, int)
-                      and "received" not in k and "opened" not in k)
         return [
             f"{self.stats.fps():5.1f} fps   p50 {self.stats.percentile_ms(50):5.1f} ms   "
             f"p99 {self.stats.percentile_ms(99):5.1f} ms",
@@ -256,7 +254,7 @@ class Engine:
             f"{level_db:5.1f} dB  overruns {self.source.ring.overruns}",
             f"A {frame.style_a if frame else '-'}   B {(frame.style_b if frame else None) or '-'}   "
             f"xfade {frame.crossfade if frame else 0:.2f}   preset {status.get('preset') or '-'}",
-            f"late {self.stats.late}  errors {sum(self.errors.values())}  dropped {dropped}  "
+            f"late {self.stats.late}  errors {sum(self.errors.values())}  dropped {status['dropped']}  "
             f"rejected {status.get('control_rejected', 0)}",
             *([f"link  peers {status['link_peers']}  {status['link_bpm']:6.1f} BPM  bar "
                f"{status['link_phase']:4.2f} of {self.control.state.beats_per_bar}"]
