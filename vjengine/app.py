@@ -138,6 +138,7 @@ class Engine:
         self.journal = self._open_journal(slugs) if config.journal else None
         self.frame: ControlFrame | None = None
         self.stats = FrameStats()
+        self._logged_frames = 0  # frames whose intervals the telemetry log already holds
         self.errors: Counter[str] = Counter()
         self.hud = render.hud
         self.quit = False
@@ -268,6 +269,7 @@ class Engine:
         return {
             "t": time.perf_counter(), "frames": self.stats.frames, "fps": round(self.stats.fps(), 2),
             "p50_ms": round(self.stats.percentile_ms(50), 2), "p99_ms": round(self.stats.percentile_ms(99), 2),
+            "frame_ms": self._new_frame_ms(),
             "internal": list(self.renderer.internal_size), "scale": self.adaptive.scale,
             "audio_t": round(features.t, 3), "bpm": round(features.bpm, 2),
             "confidence": round(features.confidence, 3), "tempo_source": features.tempo_source,
@@ -285,6 +287,12 @@ class Engine:
             "params": {name: round(value, 6) for name, value in self.control.state.snapshot.params.items()},
             "outputs": self.outputs.status(),
         }
+
+    def _new_frame_ms(self) -> list[float]:
+        """Intervals (ms) of the frames since the last telemetry record."""
+        intervals = self.stats.since(self._logged_frames)
+        self._logged_frames = self.stats.frames
+        return [round(x * 1000.0, 2) for x in intervals]
 
     def run(self) -> int:
         """Run the show until Esc, a closed window or --frames; returns the exit code."""
