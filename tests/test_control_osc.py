@@ -7,6 +7,7 @@ import math
 import queue
 import socket
 import struct
+import sys
 import subprocess
 import threading
 import time
@@ -420,3 +421,25 @@ def test_a_nested_bundle_within_the_limits_is_unpacked_in_order(show):
         client.sendto(datagram, ("127.0.0.1", show.server.port))
     show.settle(3)
     assert show.state.params.target["zoom"] == pytest.approx(2.0)
+
+
+def test_datagrams_the_kernel_drops_on_a_full_buffer_are_counted():
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the drop count (SO_RXQ_OVFL) is Linux's")
+    bus = ControlBus()
+    server = OscServer(bus, ManualClock(), lambda: ControlState().snapshot, port=0)
+    sent = 3000  # far more than the socket's buffer holds while nobody reads it
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(TIMEOUT)
+        for _ in range(sent):
+            client.sendto(message("/vj/tap"), ("127.0.0.1", server.port))
+        server.start()
+        try:
+            while server.counters.packets == 0 or server.counters.accepted < server.counters.packets:
+                time.sleep(0.05)  # until the server has read what the buffer held
+            client.sendto(message("/vj/get/zoom"), ("127.0.0.1", server.port))
+            client.recvfrom(65536)
+            counts = server.counters
+            assert counts.overflow > 0 and counts.packets + counts.overflow == sent + 1, counts
+        finally:
+            server.close()

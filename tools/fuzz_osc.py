@@ -33,7 +33,7 @@ from vjengine.styles.blend import MAX_BEATS
 
 REPLY_SECONDS = 5.0  # longer than this without an answer: the server thread is stuck or dead
 SETTLE_SECONDS = 1.0
-PACKET_DROPS = ("malformed", "limits", "not_allowed")
+PACKET_DROPS = ("malformed", "limits", "not_allowed", "overflow")
 SYNC = OscMessageBuilder("/vj/get/zoom").build().dgram
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
+import socket
+import struct
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 9000
 MAX_STRING = 64  # longest string argument accepted (style slugs and names are at most 64)
 POLL_SECONDS = 0.2  # how often the server thread checks for shutdown
+SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)  # Linux: each datagram tells the socket's drop count
 
 
 @dataclass(frozen=True)
@@ -89,11 +93,12 @@ class OscCounters:
     bad_name: int = 0  # not a valid style slug, preset/map name or parameter
     not_allowed: int = 0  # sender outside --osc-allow
     bus_full: int = 0  # the render thread fell behind
+    overflow: int = 0  # datagrams the kernel dropped because the server fell behind (Linux)
     reply_failed: int = 0
     errors: int = 0  # a bug: logged with its traceback
 
     DROPS = ("malformed", "limits", "unknown_address", "bad_type", "bad_value", "non_finite", "oversize",
-             "bad_name", "not_allowed", "bus_full", "errors")
+             "bad_name", "not_allowed", "bus_full", "overflow", "errors")
 
     @property
     def dropped(self) -> int:
@@ -194,6 +199,21 @@ class _Server(BlockingOSCUDPServer):
         self._counters = counters
         self._allow = allow
         super().__init__(address, dispatcher)
+
+    def server_bind(self) -> None:
+        super().server_bind()
+        if sys.platform.startswith("linux"):
+            self.socket.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+
+    def get_request(self):
+        """One datagram; on Linux also the kernel's count of datagrams dropped on a full buffer."""
+        if not sys.platform.startswith("linux"):
+            return super().get_request()
+        data, ancillary, _, address = self.socket.recvmsg(self.max_packet_size, socket.CMSG_SPACE(4))
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_RXQ_OVFL and len(payload) >= 4:
+                self._counters.overflow = struct.unpack("=I", payload[:4])[0]
+        return (data, self.socket), address
 
     def verify_request(self, request, client_address) -> bool:
         self._counters.packets += 1
