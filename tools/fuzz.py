@@ -6,7 +6,7 @@
     python tools/fuzz.py presets --cases 100000           # scene presets (TOML and names)
     python tools/fuzz.py midimap --cases 100000           # MIDI maps (TOML and names)
     python tools/fuzz.py midi --cases 100000              # raw MIDI byte streams, clock and tempo
-    python tools/fuzz.py midi --atheris --seconds 600
+    python tools/fuzz.py osc|presets|midimap|midi --atheris --seconds 600
 
 Each target states its contract in its module: a clear refusal or a counted drop, never a crash,
 a hang or a state outside the schema. The summary line counts cases and outcomes.
@@ -121,6 +121,25 @@ def toml_hypothesis(kind: str, cases: int) -> tuple[int, Counter]:
     return sum(outcomes.values()), outcomes
 
 
+def toml_atheris(kind: str, seconds: int) -> None:
+    """Presets or MIDI maps: coverage-guided file bytes, and a name from the same input."""
+    import atheris
+
+    with atheris.instrument_imports(include=["vjengine", "tomllib"]):
+        from tools import fuzz_presets
+    check, folder = {"presets": (fuzz_presets.check_preset, "presets"),
+                     "midimap": (fuzz_presets.check_map, "midi")}[kind]
+    root = Path(tempfile.mkdtemp(prefix=f"vj-fuzz-{kind}-"))
+
+    def one_input(data: bytes) -> None:
+        provider = atheris.FuzzedDataProvider(data)
+        name = provider.ConsumeUnicodeNoSurrogates(provider.ConsumeIntInRange(0, 80))
+        check(root / folder, provider.ConsumeBytes(provider.remaining_bytes()), name)
+
+    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=4096"], one_input)
+    atheris.Fuzz()
+
+
 def midi_hypothesis(cases: int) -> tuple[int, Counter]:
     from tools import fuzz_midi
 
@@ -155,7 +174,9 @@ def midi_atheris(seconds: int) -> None:
 HYPOTHESIS = {"styles": styles_hypothesis, "osc": osc_hypothesis,
               "presets": lambda cases: toml_hypothesis("presets", cases),
               "midimap": lambda cases: toml_hypothesis("midimap", cases), "midi": midi_hypothesis}
-ATHERIS = {"styles": styles_atheris, "osc": osc_atheris, "midi": midi_atheris}
+ATHERIS = {"styles": styles_atheris, "osc": osc_atheris, "midi": midi_atheris,
+           "presets": lambda seconds: toml_atheris("presets", seconds),
+           "midimap": lambda seconds: toml_atheris("midimap", seconds)}
 
 
 def main() -> int:
@@ -165,6 +186,8 @@ def main() -> int:
     parser.add_argument("--atheris", action="store_true", help="coverage-guided byte fuzzing instead")
     parser.add_argument("--seconds", type=int, default=600, help="atheris run time")
     args = parser.parse_args()
+    if args.atheris and args.target not in ATHERIS:
+        parser.error(f"{args.target} has no atheris target (those with one: {', '.join(sorted(ATHERIS))})")
     logging.disable(logging.ERROR)  # bad input is logged by design; the outcome counts tell the story
     if args.atheris:
         ATHERIS[args.target](args.seconds)
