@@ -18,7 +18,8 @@ from vjengine.control.state import ControlState
 from vjengine.styles.store import StyleError, find_style
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vjengine"
-ESCAPES = ["../../x", "../x", "../../etc", "/etc/passwd", "a/../../b", "..", "x\\..\\y", "%2e%2e"]
+ESCAPES = ["../../x", "../x", "../../etc", "/etc/passwd", "a/../../b", "..", "x\\..\\y", "%2e%2e",
+           "club\n", "club\n/../x"]  # "$" in a pattern also matches before a final newline
 
 
 def osc(address: str, *values) -> bytes:
