@@ -1,4 +1,4 @@
-"""Security defaults: loopback OSC, the sender allowlist, no code run on load, names that stay in their folders."""
+"""Security defaults: loopback OSC, a sender allowlist, no code run on load, names kept in their folders."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def test_osc_listens_on_loopback_unless_told_otherwise():
 
 def test_opening_osc_to_the_network_without_an_allowlist_warns(caplog):
     with caplog.at_level(logging.WARNING, logger="vjengine.control.osc"):
-        server = OscServer(ControlBus(), ManualClock(), lambda: ControlState().snapshot, host="0.0.0.0", port=0)
+        server = OscServer(ControlBus(), ManualClock(), lambda: ControlState().snapshot,
+                           host="0.0.0.0", port=0)
         server.close()
     assert any("--osc-allow limits who may control the show" in r.getMessage() for r in caplog.records)
 

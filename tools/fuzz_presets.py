@@ -71,7 +71,8 @@ def map_texts(draw) -> bytes:
     """A shipped MIDI map mutated, or one built from hostile tables."""
     if draw(st.booleans()):
         return draw(toml_cases(draw(st.sampled_from(shipped(PRESETS / "midi"))), MAP_KEYS))
-    numbers = st.one_of(st.integers(-5, 300).map(str), st.sampled_from(["²", "١٢", "0x10", "1e2", "07", "-0"]))
+    numbers = st.one_of(st.integers(-5, 300).map(str),
+                        st.sampled_from(["²", "١٢", "0x10", "1e2", "07", "-0", "1" * 5000]))
     keys = numbers.map(lambda n: f'"{n}"')
     lines = [f"{draw(st.sampled_from(MAP_KEYS[:3]))} = {draw(TOML_VALUES)}"]
     for table in draw(st.lists(st.sampled_from(["cc", "buttons", "notes"]), max_size=3, unique=True)):

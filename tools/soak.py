@@ -137,7 +137,8 @@ class Traffic:
 
         kind = self.rng.randrange(100)
         if kind < 70:
-            return mido.Message("control_change", control=self.rng.randrange(20, 37), value=self.rng.randrange(128))
+            return mido.Message("control_change", control=self.rng.randrange(20, 37),
+                                value=self.rng.randrange(128))
         if kind < 71:
             return mido.Message("note_on", note=self.rng.randrange(36, 40), velocity=100)  # a pad: a slot
         return mido.Message("clock")
@@ -325,7 +326,8 @@ def main() -> int:
                "tracebacks": log_text.count("Traceback (most recent call last)"),
                "frame_errors": sum(last.get("errors", {}).values())}
     crash_count = int(engine.returncode != 0 or died) + crashes["tracebacks"] + crashes["frame_errors"]
-    growth = rows[-1]["rss_mb"] - rows[0]["rss_mb"] if rows and rows[0]["rss_mb"] and rows[-1]["rss_mb"] else None
+    memory = [row["rss_mb"] for row in rows]
+    growth = memory[-1] - memory[0] if memory and None not in (memory[0], memory[-1]) else None
     p99_first, p99_last = (rows[0]["p99_ms"], rows[-1]["p99_ms"]) if rows else (None, None)
     osc_sent = traffic.sent["osc_valid"] + traffic.sent["osc_garbage"]
     counters = {key: control.get(key, 0) for key in sorted(control) if key.startswith("osc_") or
@@ -345,7 +347,8 @@ def main() -> int:
     for row in rows:
         print(f"{row['from_s']:>6.0f}-{row['to_s']:<5.0f}s {row['frames']:>7} {row['p50_ms'] or 0:>7.2f} "
               f"{row['p99_ms'] or 0:>7.2f} {row['rss_mb'] or 0:>7.1f} {row['sent']:>7} {row['dropped']:>8}")
-    print(f"sent {traffic.sent}; crashes {crashes}; RSS growth {growth if growth is None else round(growth, 1)} MB")
+    print(f"sent {traffic.sent}; crashes {crashes}; "
+          f"RSS growth {'?' if growth is None else round(growth, 1)} MB")
     print("counters " + ", ".join(f"{k} {v}" for k, v in counters.items() if v))
     print("targets " + ", ".join(f"{k} {'ok' if v else 'MISSED'}" for k, v in targets.items()))
     if args.json:
