@@ -114,6 +114,16 @@ def test_a_bad_preset_is_reported_and_the_show_goes_on(tmp_path, caplog):
     assert len(errors) == 2 and all("\n" not in e for e in errors) and "broken.toml" in errors[0]
 
 
+def test_a_bad_preset_asked_for_again_and_again_is_logged_once_and_counted(tmp_path, caplog):
+    state = ControlState(presets=PresetLibrary(tmp_path))
+    for _ in range(1000):  # a pad bound to a missing preset, hammered
+        state.handle(ControlEvent(events.PRESET, "missing"))
+    state.handle(ControlEvent(events.PRESET, "other"))
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert state.counters.preset_errors == 1001 and len(errors) == 2
+    assert "missing.toml" in errors[0] and "other.toml" in errors[1]
+
+
 @pytest.mark.parametrize("name", ["../escape", "a/b", "/etc/passwd", "", ".hidden", "Upper", "x" * 65])
 def test_preset_names_cannot_leave_their_folder(tmp_path, name):
     folder = tmp_path / "presets"
