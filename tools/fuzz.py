@@ -27,6 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 
+def run_atheris(one_input, seconds: int) -> None:
+    """Fuzz one_input for `seconds`; a failing input is saved in a temporary folder (printed)."""
+    import atheris
+
+    artifacts = tempfile.mkdtemp(prefix="vj-fuzz-artifacts-")
+    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=4096",
+                   f"-artifact_prefix={artifacts}/"], one_input)
+    atheris.Fuzz()
+
+
 def styles_hypothesis(cases: int) -> tuple[int, Counter]:
     from tools import fuzz_styles
 
@@ -62,8 +72,7 @@ def styles_atheris(seconds: int) -> None:
         fuzz_styles.write_case(root, new_toml, new_weights)
         fuzz_styles.check_style_folder(root)
 
-    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=4096"], one_input)
-    atheris.Fuzz()
+    run_atheris(one_input, seconds)
 
 
 def osc_hypothesis(cases: int) -> tuple[int, Counter]:
@@ -98,8 +107,7 @@ def osc_atheris(seconds: int) -> None:
     def one_input(data: bytes) -> None:
         target.run([(data[:65_000], False)])
 
-    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=4096"], one_input)
-    atheris.Fuzz()
+    run_atheris(one_input, seconds)
 
 
 def toml_hypothesis(kind: str, cases: int) -> tuple[int, Counter]:
@@ -136,8 +144,7 @@ def toml_atheris(kind: str, seconds: int) -> None:
         name = provider.ConsumeUnicodeNoSurrogates(provider.ConsumeIntInRange(0, 80))
         check(root / folder, provider.ConsumeBytes(provider.remaining_bytes()), name)
 
-    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=4096"], one_input)
-    atheris.Fuzz()
+    run_atheris(one_input, seconds)
 
 
 def midi_hypothesis(cases: int) -> tuple[int, Counter]:
@@ -167,8 +174,7 @@ def midi_atheris(seconds: int) -> None:
         raw = provider.ConsumeBytes(provider.remaining_bytes())
         fuzz_midi.MidiTarget().run("Some Keyboard", fuzz_midi.stream_messages(raw) + [list(raw[:8])], gaps)
 
-    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=4096"], one_input)
-    atheris.Fuzz()
+    run_atheris(one_input, seconds)
 
 
 HYPOTHESIS = {"styles": styles_hypothesis, "osc": osc_hypothesis,
