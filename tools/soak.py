@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import struct
@@ -268,6 +269,9 @@ def main() -> int:
     args = parser.parse_args()
     if not os.environ.get("DISPLAY"):
         parser.error("needs an X display in $DISPLAY (Xvfb works)")
+    missing = [program for program in ("paplay", "xdotool") if shutil.which(program) is None]
+    if missing:
+        parser.error(f"needs {' and '.join(missing)} on PATH (PulseAudio utilities, xdotool)")
 
     import mido
 
