@@ -18,7 +18,7 @@ from vjengine.audio.features import AudioFeatures
 from vjengine.clock import PerfClock
 from vjengine.control import events
 from vjengine.control.events import ControlEvent
-from vjengine.control.midi import MidiInput, to_event
+from vjengine.control.midi import MidiInput, parse, to_event
 from vjengine.control.midimap import MidiMapLibrary, MidiMapper, map_from_table, parse_action
 from vjengine.control.params import SPECS
 from vjengine.control.presets import PresetError, PresetLibrary
@@ -235,12 +235,41 @@ def test_ports_that_come_and_go_are_reopened(jack):
         rig.close()
 
 
+def test_truncated_and_malformed_bytes_from_a_jack_peer_are_counted_not_raised(jack):
+    import rtmidi
+
+    name = token()
+    peer = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name)
+    peer.open_virtual_port("out")
+    rig = Rig(name)
+    try:
+        rig.wait_open()
+        hostile = [[0xF2], [0xF1], [0xF2, 5], [0x90, 200, 1], [0xB0, 7], [0xF4]]
+
+        def send():
+            for data in hostile:
+                peer.send_message(data)
+            peer.send_message([0xB0, 22, 127])  # the generic map's zoom knob
+
+        send()
+        rig.until(lambda f: rig.state.params.target["zoom"] == SPECS["zoom"].hi, "a CC after garbage", send)
+        assert rig.input.counters.ignored >= len(hostile) and rig.input.counters.errors == 0
+    finally:
+        rig.close()
+        peer.delete()
+
+
 @pytest.mark.skipif(Path("/dev/snd/seq").exists(), reason="ALSA's sequencer exists here")
 def test_an_unavailable_midi_system_is_counted_not_raised():
     midi = MidiInput(["anything"], PerfClock(), "alsa")
     midi.scan()
     midi.scan()
     assert midi.counters.errors == 2 and midi.open_ports == [] and list(midi.iter_pending()) == []
+
+
+@pytest.mark.parametrize("data", [[0xF2], [0xF1], [0xF2, 1], [], [0xF0, 1], [0x90, 128, 1], [0xF8, 0]])
+def test_bytes_mido_cannot_parse_are_no_event(data):
+    assert parse("pad", data, 1.0) is None
 
 
 def test_messages_become_raw_events_and_unused_types_are_skipped():
@@ -286,7 +315,11 @@ def test_mapper_picks_maps_by_port_name_and_filters_channel_and_button_presses(t
 
 @pytest.mark.parametrize("table, message", [
     ({"cc": {"7": "volume"}}, "'volume' is not a parameter"),
+    ({"cc": {"7": ["zoom"]}}, "['zoom'] is not a parameter"),
     ({"cc": {"200": "hue"}}, "expected a MIDI number 0..127"),
+    ({"cc": {"²": "hue"}}, "key '²': expected a MIDI number 0..127"),
+    ({"notes": {"1" * 5000: "tap"}}, "expected a MIDI number 0..127"),
+    ({"notes": {"36": "slot ²"}}, "action 'slot ²'"),
     ({"notes": {"36": "slot 10"}}, "action 'slot 10'"),
     ({"notes": {"36": "preset ../x"}}, "action 'preset ../x'"),
     ({"channel": 0}, "channel 0: expected 1..16"),

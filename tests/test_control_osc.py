@@ -6,6 +6,8 @@ import argparse
 import math
 import queue
 import socket
+import struct
+import sys
 import subprocess
 import threading
 import time
@@ -238,6 +240,20 @@ def test_options_default_to_loopback_port_9000_and_reject_bad_values():
         assert "\n" not in str(error.value)
 
 
+def test_status_counts_dropped_inputs_but_not_accepted_ones_or_replies():
+    parser = argparse.ArgumentParser()
+    add_control_options(parser)
+    control = build_control(parser.parse_args(["--osc-port", "0"]), PerfClock())
+    try:
+        for datagram in (message("/vj/param/zoom", 0.5), message("/vj/get/zoom"), b"junk",
+                         message("/vj/tempo", 5.0)):
+            control.osc.feed(datagram, ("127.0.0.1", free_udp_port()))
+        status = control.status()
+        assert status["osc_accepted"] == 2 and status["osc_replies"] == 2 and status["dropped"] == 2
+    finally:
+        control.close()
+
+
 def message(address: str, *args) -> bytes:
     builder = OscMessageBuilder(address)
     for arg in args:
@@ -367,3 +383,63 @@ def test_control_built_from_options_runs_a_show(tmp_path):
     finally:
         control.close()
         dump.close()
+
+
+def bundle(*elements: bytes, timetag: bytes = b"\x00" * 7 + b"\x01") -> bytes:
+    return b"#bundle\x00" + timetag + b"".join(struct.pack(">i", len(e)) + e for e in elements)
+
+
+@pytest.mark.parametrize("datagram, kind", [
+    (b"#bundle\x00" + b"\x00" * 7 + b"\x01" + struct.pack(">i", -4), "malformed"),  # looped forever
+    (bundle(message("/vj/tap")) + struct.pack(">i", 400), "malformed"),
+    (bundle(b"/vj/style/a\x00,s\x00\x00abcd"), "malformed"),  # a string without its end
+    (message("/vj/param/" + "*" * 30 + "!", 0.5), "limits"),  # backtracked for minutes
+    (message("/vj/" + "x" * 300, 0.5), "limits"),
+    (b"/vj/param/zoom\x00\x00,xxxxxxxx\x00\x00\x00", "malformed"),  # a warning per 'x'
+    (bundle(bundle(bundle(bundle(bundle(message("/vj/tap")))))), "limits"),
+    (bundle(*[message("/vj/tap")] * 65), "limits"),
+    (message("/vj/style/a", "a" * 9000), "limits"),
+])
+def test_hostile_datagrams_to_the_running_server_are_counted_and_it_still_answers(show, datagram, kind):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(TIMEOUT)
+        start = time.monotonic()
+        client.sendto(datagram, ("127.0.0.1", show.server.port))
+        client.sendto(message("/vj/get/zoom"), ("127.0.0.1", show.server.port))
+        reply = OscMessage(client.recvfrom(65536)[0])
+    assert time.monotonic() - start < 1.0
+    assert reply.address == "/vj/param/zoom"
+    counts = show.server.counters.as_dict()
+    assert counts[kind] == 1 and counts["dropped"] == 1 and counts["packets"] == 2, counts
+
+
+def test_a_nested_bundle_within_the_limits_is_unpacked_in_order(show):
+    show.oscsend("/vj/param/zoom", "f", "0.0")
+    datagram = bundle(bundle(bundle(message("/vj/param/zoom", 0.25), message("/vj/param/zoom/abs", 2.0))),
+                      timetag=b"\xff" * 8)  # a far-future timetag is not waited for
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.sendto(datagram, ("127.0.0.1", show.server.port))
+    show.settle(3)
+    assert show.state.params.target["zoom"] == pytest.approx(2.0)
+
+
+def test_datagrams_the_kernel_drops_on_a_full_buffer_are_counted():
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the drop count (SO_RXQ_OVFL) is Linux's")
+    bus = ControlBus()
+    server = OscServer(bus, ManualClock(), lambda: ControlState().snapshot, port=0)
+    sent = 3000  # far more than the socket's buffer holds while nobody reads it
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(TIMEOUT)
+        for _ in range(sent):
+            client.sendto(message("/vj/tap"), ("127.0.0.1", server.port))
+        server.start()
+        try:
+            while server.counters.packets == 0 or server.counters.accepted < server.counters.packets:
+                time.sleep(0.05)  # until the server has read what the buffer held
+            client.sendto(message("/vj/get/zoom"), ("127.0.0.1", server.port))
+            client.recvfrom(65536)
+            counts = server.counters
+            assert counts.overflow > 0 and counts.packets + counts.overflow == sent + 1, counts
+        finally:
+            server.close()

@@ -75,8 +75,12 @@ BAD_FILES = [
     ("[[routes]]\nsource = \"vibes\"\nparam = \"zoom\"\namount = 0.1", "route source 'vibes'"),
     ("[[routes]]\nsource = \"bass\"\nparam = \"zoom\"\namount = 3.0", "route amount 3.0"),
     ("routes = 1", "routes must be an array"),
+    ("[[routes]]\nsource = [\"bass\"]\nparam = \"zoom\"\namount = 0.1", "route source ['bass']"),
+    ("[[routes]]\nsource = \"bass\"\nparam = {}\namount = 0.1", "route parameter {}"),
+    ("[[routes]]\nsource = \"bass\"\nparam = \"zoom\"\namount = 0.1\ncurve = [1]", "route curve [1]"),
     ("params = 4", "[params] must be a table"),
     ("name = " + "\"" + "x" * 70000 + "\"", "larger than the 65536-byte limit"),
+    ("x = " + "[" * 30000 + "]" * 30000, "unreadable TOML (maximum recursion depth exceeded"),
 ]
 
 
@@ -108,6 +112,16 @@ def test_a_bad_preset_is_reported_and_the_show_goes_on(tmp_path, caplog):
     assert frame.params["zoom"] == SPECS["zoom"].default  # unchanged by the bad preset, gliding
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 2 and all("\n" not in e for e in errors) and "broken.toml" in errors[0]
+
+
+def test_a_bad_preset_asked_for_again_and_again_is_logged_once_and_counted(tmp_path, caplog):
+    state = ControlState(presets=PresetLibrary(tmp_path))
+    for _ in range(1000):  # a pad bound to a missing preset, hammered
+        state.handle(ControlEvent(events.PRESET, "missing"))
+    state.handle(ControlEvent(events.PRESET, "other"))
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert state.counters.preset_errors == 1001 and len(errors) == 2
+    assert "missing.toml" in errors[0] and "other.toml" in errors[1]
 
 
 @pytest.mark.parametrize("name", ["../escape", "a/b", "/etc/passwd", "", ".hidden", "Upper", "x" * 65])

@@ -2,12 +2,14 @@
 
 import os
 import shutil
+import subprocess
 import time
+import uuid
 
 import numpy as np
 import pytest
 
-from tests.conftest import need_real
+from tests.conftest import need_program, need_real
 from tests.live import LiveEngine, grab_window
 
 ARGS = ("--input", "demo", "--size", "320x180", "--fps", "30")
@@ -88,3 +90,46 @@ def test_an_exception_inside_one_frame_is_logged_and_the_next_frame_renders(styl
     log = engine.log_tail(400)
     assert log.count("frame failed; showing the last good frame") == 1
     assert "fault injected into frame 40" in log
+
+
+def jack_backend():
+    """mido's JACK backend for the test's own controller port (skip, or fail under VJ_REQUIRE_REAL=1)."""
+    import mido
+
+    running = subprocess.run([need_program("jack_lsp")], capture_output=True, timeout=10).returncode == 0
+    need_real(running, "a running JACK server (jackd)")
+    return mido.Backend("mido.backends.rtmidi/UNIX_JACK", load=True)
+
+
+def test_midi_port_lost_and_returned_mid_show_resumes_midi(styles, tmp_path):
+    import mido
+
+    need_display()
+    jack = jack_backend()
+    name = f"vjfault{uuid.uuid4().hex[:8]}"
+    controller = jack.open_output(name, virtual=True)
+    engine = LiveEngine(tmp_path, *ARGS, "--styles", str(styles), "--midi", name, "--midi-api", "jack")
+    try:
+        engine.wait_for(lambda r: r["frames"] > 10 and r["control"]["midi_ports"] == 1, 240, "MIDI port open")
+
+        def moved_to(value: float):
+            def check(record):
+                knob = 127 if value > 1 else 0  # the generic map's zoom knob, sent again and again
+                controller.send(mido.Message("control_change", control=22, value=knob))
+                return record["params"]["zoom"] == value
+            return check
+
+        engine.wait_for(moved_to(4.0), 10, "zoom from the first port")
+        controller.close()
+        engine.wait_for(lambda r: r["control"]["midi_ports"] == 0, 10, "the lost port noticed")
+        frames_keep_coming(engine)
+        assert engine.last()["errors"] == {}
+        controller = jack.open_output(name, virtual=True)
+        engine.wait_for(lambda r: r["control"]["midi_ports"] == 1, 10, "the port reopened")
+        engine.wait_for(moved_to(0.25), 5, "zoom from the returned port")
+    finally:
+        controller.close()
+        assert engine.stop() == 0
+    lines = engine.log_tail(400).splitlines()
+    assert sum("MIDI port gone:" in line and name in line for line in lines) == 1
+    assert sum("MIDI port open:" in line and name in line for line in lines) == 2

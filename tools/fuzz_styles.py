@@ -15,9 +15,12 @@ from pathlib import Path
 import torch
 from hypothesis import strategies as st
 
+from tools.fuzz_toml import toml_cases
 from vjengine.model.cppn import CPPN, CPPNConfig
 from vjengine.styles.store import (MAX_WEIGHTS_BYTES, STYLE_FILE, WEIGHTS_FILE, StyleError, load_style,
                                    save_style, style_meta)
+
+STYLE_KEYS = ("name", "score", "schema", "prompt", "extra")
 
 
 def valid_style_bytes() -> tuple[bytes, bytes]:
@@ -61,40 +64,6 @@ def write_case(folder: Path, toml: bytes | None, weights: bytes | None, link: st
             fh.truncate(MAX_WEIGHTS_BYTES + 1)
 
 
-TOML_VALUES = st.one_of(
-    st.integers(min_value=-(2**70), max_value=2**70).map(str),
-    st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.text(max_size=40).map(json.dumps),
-    st.sampled_from(["true", "false", "[]", "[1, 2]", "{}", "{ a = 1 }", "1979-05-27", '"""x"""',
-                     "[[1], [2, [3]]]", "0x7fffffff", "-0.0", "nan", "-inf", "1e309"]),
-)
-
-
-@st.composite
-def toml_cases(draw, base: bytes) -> bytes:
-    text = base.decode()
-    kind = draw(st.sampled_from(["keep", "value", "drop", "garbage", "random", "nested", "append"]))
-    lines = text.splitlines()
-    if kind == "value":
-        candidates = [i for i, line in enumerate(lines) if " = " in line]
-        i = draw(st.sampled_from(candidates))
-        lines[i] = lines[i].split(" = ")[0] + " = " + draw(TOML_VALUES)
-    elif kind == "drop":
-        del lines[draw(st.integers(0, len(lines) - 1))]
-    elif kind == "garbage":
-        i = draw(st.integers(0, len(lines)))
-        lines.insert(i, draw(st.text(max_size=60)))
-    elif kind == "random":
-        return draw(st.binary(max_size=300))
-    elif kind == "nested":
-        depth = draw(st.integers(1, 5000))
-        return ("x = " + "[" * depth + "]" * depth + "\n").encode() + base
-    elif kind == "append":
-        lines.append(f"{draw(st.sampled_from(['name', 'score', 'schema', 'prompt', 'extra']))} = "
-                     f"{draw(TOML_VALUES)}")
-    return "\n".join(lines).encode("utf-8", errors="surrogatepass")
-
-
 def _header(blob: bytes) -> tuple[dict, bytes]:
     (size,) = struct.unpack("<Q", blob[:8])
     return json.loads(blob[8:8 + size]), blob[8 + size:]
@@ -136,7 +105,7 @@ def weights_cases(draw, base: bytes) -> bytes:
 @st.composite
 def style_cases(draw, toml: bytes, weights: bytes) -> dict:
     """A whole style folder case: mutated files, sometimes a link or an oversized file."""
-    case = {"toml": draw(toml_cases(toml)), "weights": draw(weights_cases(weights)), "link": None,
+    case = {"toml": draw(toml_cases(toml, STYLE_KEYS)), "weights": draw(weights_cases(weights)), "link": None,
             "huge": False}
     extra = draw(st.sampled_from(["none"] * 8 + ["missing-toml", "missing-weights", "link", "huge"]))
     if extra == "missing-toml":

@@ -139,6 +139,7 @@ class Engine:
         self.journal = self._open_journal(slugs) if config.journal else None
         self.frame: ControlFrame | None = None
         self.stats = FrameStats()
+        self._logged_frames = 0  # frames whose intervals the telemetry log already holds
         self.errors: Counter[str] = Counter()
         self.hud = render.hud
         self.quit = False
@@ -246,8 +247,6 @@ class Engine:
         status = self.control.status()
         level_db = 20 * math.log10(max(self.analysis.level, 1e-5))
         bars = int(min(max((level_db + 60) / 3, 0), 20))
-        dropped = sum(v for k, v in status.items() if k.startswith(("osc_", "midi_")) and isinstance(v, int)
-                      and "received" not in k and "opened" not in k)
         return [
             f"{self.stats.fps():5.1f} fps   p50 {self.stats.percentile_ms(50):5.1f} ms   "
             f"p99 {self.stats.percentile_ms(99):5.1f} ms",
@@ -257,7 +256,7 @@ class Engine:
             f"{level_db:5.1f} dB  overruns {self.source.ring.overruns}",
             f"A {frame.style_a if frame else '-'}   B {(frame.style_b if frame else None) or '-'}   "
             f"xfade {frame.crossfade if frame else 0:.2f}   preset {status.get('preset') or '-'}",
-            f"late {self.stats.late}  errors {sum(self.errors.values())}  dropped {dropped}  "
+            f"late {self.stats.late}  errors {sum(self.errors.values())}  dropped {status['dropped']}  "
             f"rejected {status.get('control_rejected', 0)}",
             *([f"link  peers {status['link_peers']}  {status['link_bpm']:6.1f} BPM  bar "
                f"{status['link_phase']:4.2f} of {self.control.state.beats_per_bar}"]
@@ -271,6 +270,7 @@ class Engine:
         return {
             "t": time.perf_counter(), "frames": self.stats.frames, "fps": round(self.stats.fps(), 2),
             "p50_ms": round(self.stats.percentile_ms(50), 2), "p99_ms": round(self.stats.percentile_ms(99), 2),
+            "frame_ms": self._new_frame_ms(),
             "internal": list(self.renderer.internal_size), "scale": self.adaptive.scale,
             "audio_t": round(features.t, 3), "bpm": round(features.bpm, 2),
             "confidence": round(features.confidence, 3), "tempo_source": features.tempo_source,
@@ -285,8 +285,15 @@ class Engine:
             "recorded": self.recorder.written if self.recorder else 0,
             "record_dropped": self.recorder.dropped if self.recorder else 0,
             "control": self.control.status(),
+            "params": {name: round(value, 6) for name, value in self.control.state.snapshot.params.items()},
             "outputs": self.outputs.status(),
         }
+
+    def _new_frame_ms(self) -> list[float]:
+        """Intervals (ms) of the frames since the last telemetry record."""
+        intervals = self.stats.since(self._logged_frames)
+        self._logged_frames = self.stats.frames
+        return [round(x * 1000.0, 2) for x in intervals]
 
     def run(self) -> int:
         """Run the show until Esc, a closed window or --frames; returns the exit code."""

@@ -26,6 +26,11 @@ class FrameStats:
         self.work.append(work)
         self.late += work > budget
 
+    def since(self, frames: int) -> list[float]:
+        """Frame intervals (s) of the frames after the first `frames` (as many as the window holds)."""
+        count = min(self.frames - frames, len(self.intervals))
+        return list(self.intervals)[-count:] if count > 0 else []
+
     def fps(self) -> float:
         return len(self.intervals) / sum(self.intervals) if self.intervals else 0.0
 

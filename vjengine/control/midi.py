@@ -79,6 +79,15 @@ def to_event(port: str, message: mido.Message, t: float) -> ControlEvent | None:
     return None if target is None else ControlEvent(target, None, source, t)
 
 
+def parse(port: str, data: list[int], t: float) -> ControlEvent | None:
+    """The raw ControlEvent for one message's bytes as RtMidi delivers them; None for bytes mido
+    cannot parse (a truncated message, a data byte above 127) or a type the show does not use."""
+    try:
+        return to_event(port, mido.Message.from_bytes(data), t)
+    except (ValueError, IndexError):  # mido indexes past a truncated song position or quarter frame
+        return None
+
+
 class _Port:
     """One open input and the mapping from its RtMidi time onto the engine clock."""
 
@@ -155,10 +164,7 @@ class MidiInput:
             batches = [(port.name, port.poll(now)) for port in self._ports]
         for name, batch in batches:
             for t, data in batch:
-                try:
-                    event = to_event(name, mido.Message.from_bytes(data), t)
-                except ValueError:
-                    event = None
+                event = parse(name, data, t)
                 if event is None:
                     self.counters.ignored += 1
                     continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MAP_KEYS = {"name", "match", "channel", "cc", "buttons", "notes"}
 BUTTON_THRESHOLD = 64
+MIDI_NUMBER = re.compile(r"[0-9]{1,3}")  # str.isdigit() also takes '²' and other digits int() refuses
 DEFAULT_MAP = "generic"
 
 
@@ -39,7 +41,8 @@ def parse_action(action: object, where: str) -> ControlEvent:
         return ControlEvent(events.TAP)
     if words == ["tempo", "auto"]:
         return ControlEvent(events.TEMPO, 0.0)
-    if len(words) == 2 and words[0] == "slot" and words[1].isdigit() and 1 <= int(words[1]) <= SLOT_COUNT:
+    if (len(words) == 2 and words[0] == "slot" and MIDI_NUMBER.fullmatch(words[1])
+            and 1 <= int(words[1]) <= SLOT_COUNT):
         return ControlEvent(events.SLOT, int(words[1]))
     if len(words) == 2 and words[0] == "preset" and NAME_PATTERN.match(words[1]):
         return ControlEvent(events.PRESET, words[1])
@@ -54,8 +57,8 @@ def _numbers(table: object, where: str, key: str) -> dict[int, object]:
         raise PresetError(f"{where}: [{key}] must be a table of number = value")
     out = {}
     for number, value in table.items():
-        if not number.isdigit() or not 0 <= int(number) <= 127:
-            raise PresetError(f"{where}: [{key}] key {number!r}: expected a MIDI number 0..127")
+        if not MIDI_NUMBER.fullmatch(number) or not 0 <= int(number) <= 127:
+            raise PresetError(f"{where}: [{key}] key {number[:20]!r}: expected a MIDI number 0..127")
         out[int(number)] = value
     return out
 
@@ -94,7 +97,7 @@ def map_from_table(data: dict, where: str) -> MidiMap:
         raise PresetError(f"{where}: channel {channel!r}: expected 1..16, or leave it out for all")
     cc = _numbers(data.get("cc"), where, "cc")
     for number, param in cc.items():
-        if param not in SPECS:
+        if not isinstance(param, str) or param not in SPECS:
             raise PresetError(f"{where}: [cc] {number} = {param!r} is not a parameter "
                               f"(expected one of {', '.join(SPECS)})")
     buttons = _numbers(data.get("buttons"), where, "buttons")

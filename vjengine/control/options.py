@@ -104,7 +104,7 @@ class Control:
         return self.state.update(t, features)
 
     def status(self) -> dict[str, object]:
-        """Counters and tempo for the HUD, as one flat dict."""
+        """Counters and tempo for the HUD, as one flat dict; `dropped` totals the inputs dropped."""
         snapshot = self.state.snapshot
         status: dict[str, object] = {
             "bpm": round(snapshot.bpm, 1), "tempo_source": snapshot.tempo_source,
@@ -117,6 +117,8 @@ class Control:
         if self.midi is not None:
             status.update({f"midi_{k}": v for k, v in self.midi.counters.as_dict().items()})
             status["midi_map_errors"] = self.state.midi.errors if self.state.midi else 0
+        status["dropped"] = (self.bus.dropped + (self.osc.counters.dropped if self.osc else 0)
+                             + (self.midi.counters.ignored if self.midi else 0))
         if self.feedback is not None:
             status["feedback_failed"] = self.feedback.sender.failed
         if self.feature_out is not None:

@@ -11,21 +11,21 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
+import socket
+import struct
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pythonosc import osc_packet
 from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
-from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import BlockingOSCUDPServer
 
 from vjengine.clock import Clock
-from vjengine.control import events
+from vjengine.control import events, oscpacket
 from vjengine.control.events import ControlBus, ControlEvent
 from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.presets import NAME_PATTERN, SLOT_COUNT
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 9000
 MAX_STRING = 64  # longest string argument accepted (style slugs and names are at most 64)
 POLL_SECONDS = 0.2  # how often the server thread checks for shutdown
+SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)  # Linux: each datagram tells the socket's drop count
 
 
 @dataclass(frozen=True)
@@ -78,23 +79,26 @@ COMMANDS: tuple[OscCommand, ...] = (
 class OscCounters:
     """Messages received, accepted and dropped by kind (the HUD shows them)."""
 
-    received: int = 0
+    packets: int = 0  # datagrams that reached the server
+    received: int = 0  # messages in them
     accepted: int = 0
     replies: int = 0
-    malformed: int = 0  # not OSC, or an OSC packet that does not parse
+    malformed: int = 0  # not OSC, or an OSC packet that does not parse (one per datagram)
     unknown_address: int = 0
     bad_type: int = 0  # wrong argument types or count
     bad_value: int = 0  # a number outside what the address takes (tempo, slot, beats, port)
     non_finite: int = 0  # NaN or infinity
     oversize: int = 0  # a string longer than MAX_STRING
+    limits: int = 0  # a datagram beyond oscpacket's limits (size, nesting, count, address pattern)
     bad_name: int = 0  # not a valid style slug, preset/map name or parameter
     not_allowed: int = 0  # sender outside --osc-allow
     bus_full: int = 0  # the render thread fell behind
+    overflow: int = 0  # datagrams the kernel dropped because the server fell behind (Linux)
     reply_failed: int = 0
     errors: int = 0  # a bug: logged with its traceback
 
-    DROPS = ("malformed", "unknown_address", "bad_type", "bad_value", "non_finite", "oversize",
-             "bad_name", "not_allowed", "bus_full", "errors")
+    DROPS = ("malformed", "limits", "unknown_address", "bad_type", "bad_value", "non_finite", "oversize",
+             "bad_name", "not_allowed", "bus_full", "overflow", "errors")
 
     @property
     def dropped(self) -> int:
@@ -163,43 +167,58 @@ def parse_allow(entries: Sequence[str]) -> tuple[ipaddress.IPv4Network | ipaddre
 
 
 class _CountingDispatcher(Dispatcher):
-    """python-osc's dispatcher, counting packets that do not parse and never waiting on timetags."""
+    """python-osc's dispatcher fed by oscpacket's bounded parser; never waits on timetags."""
 
-    def __init__(self, counters: OscCounters):
+    def __init__(self, counters: OscCounters, drop: Callable[[str, str], None]):
         super().__init__(strict_timing=False)
         self._counters = counters
+        self._drop = drop
 
     def call_handlers_for_packet(self, data: bytes, client_address: tuple[str, int]) -> list:
         try:
-            messages = osc_packet.OscPacket(data).messages
-        except Exception:  # untrusted bytes: any parser failure means a malformed packet
-            self._counters.malformed += 1
+            messages = oscpacket.parse(data)
+        except oscpacket.PacketError as error:
+            self._drop(error.kind, f"a datagram from {client_address[0]}: {error}")
             return []
-        for timed in messages:
-            handlers = list(self.handlers_for_address(timed.message.address))
+        for message in messages:
+            handlers = list(self.handlers_for_address(message.address))
             if not handlers:  # an address pattern that compiles to nothing
                 self._counters.received += 1
                 self._counters.unknown_address += 1
             for handler in handlers:
-                handler.invoke(client_address, timed.message)
+                handler.invoke(client_address, message)
         return []
 
 
 class _Server(BlockingOSCUDPServer):
     """Drops datagrams from senders outside the allowlist and datagrams that are not OSC."""
 
+    max_packet_size = oscpacket.MAX_DATAGRAM + 1  # a longer datagram arrives cut, still too long
+
     def __init__(self, address, dispatcher, counters: OscCounters, allow):
         self._counters = counters
         self._allow = allow
         super().__init__(address, dispatcher)
 
+    def server_bind(self) -> None:
+        super().server_bind()
+        if sys.platform.startswith("linux"):
+            self.socket.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+
+    def get_request(self):
+        """One datagram; on Linux also the kernel's count of datagrams dropped on a full buffer."""
+        if not sys.platform.startswith("linux"):
+            return super().get_request()
+        data, ancillary, _, address = self.socket.recvmsg(self.max_packet_size, socket.CMSG_SPACE(4))
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_RXQ_OVFL and len(payload) >= 4:
+                self._counters.overflow = struct.unpack("=I", payload[:4])[0]
+        return (data, self.socket), address
+
     def verify_request(self, request, client_address) -> bool:
+        self._counters.packets += 1
         if self._allow and not any(ipaddress.ip_address(client_address[0]) in net for net in self._allow):
             self._counters.not_allowed += 1
-            return False
-        datagram = request[0]
-        if not (OscBundle.dgram_is_bundle(datagram) or OscMessage.dgram_is_message(datagram)):
-            self._counters.malformed += 1
             return False
         return True
 
@@ -230,7 +249,7 @@ class OscServer:
         self._clock = clock
         self._snapshot = snapshot
         self._logged: set[str] = set()
-        dispatcher = _CountingDispatcher(self.counters)
+        dispatcher = _CountingDispatcher(self.counters, self._drop)
         self._map(dispatcher)
         try:
             self._server = _Server((host, port), dispatcher, self.counters, parse_allow(allow))

@@ -57,8 +57,8 @@ def read_toml(path: Path) -> dict:
         raise PresetError(f"{path}: {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
     try:
         return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PresetError(f"{path}: unreadable TOML ({exc})") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise PresetError(f"{path}: unreadable TOML ({str(exc).splitlines()[0] or 'nested too deeply'})") from None
 
 
 def write_toml(path: Path, data: dict) -> Path:

@@ -37,14 +37,14 @@ class Route:
     curve: str = "linear"
 
     def __post_init__(self):
-        if self.source not in SOURCES:
+        if not isinstance(self.source, str) or self.source not in SOURCES:
             raise ValueError(f"route source {self.source!r}: expected one of {', '.join(SOURCES)}")
-        if self.param not in SPECS:
+        if not isinstance(self.param, str) or self.param not in SPECS:
             raise ValueError(f"route parameter {self.param!r}: not in the parameter schema")
         if not (isinstance(self.amount, (int, float)) and math.isfinite(self.amount)
                 and -1.0 <= self.amount <= 1.0):
             raise ValueError(f"route amount {self.amount!r}: expected a number in -1..1")
-        if self.curve not in CURVES:
+        if not isinstance(self.curve, str) or self.curve not in CURVES:
             raise ValueError(f"route curve {self.curve!r}: expected one of {', '.join(CURVES)}")
 
 

@@ -35,6 +35,7 @@ from vjengine.styles.blend import MAX_BEATS, Transition, next_boundary, uses_mor
 log = logging.getLogger(__name__)
 
 DECKS = ("a", "b")
+MAX_LOGGED_PRESET_ERRORS = 256  # distinct preset errors logged; later ones are only counted
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class ControlState:
         self._t: float | None = None
         self._tempo_shown: tuple[float, str] | None = None
         self._rejected_logged: set[str] = set()
+        self._preset_errors_logged: set[str] = set()
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -152,7 +154,11 @@ class ControlState:
             self._dispatch(event)
         except PresetError as exc:
             self.counters.preset_errors += 1
-            log.error("%s", exc)
+            message = str(exc)
+            if message not in self._preset_errors_logged:  # each distinct error once; all counted
+                if len(self._preset_errors_logged) < MAX_LOGGED_PRESET_ERRORS:
+                    self._preset_errors_logged.add(message)
+                    log.error("%s", message)
         except (ValueError, TypeError) as exc:  # a malformed value from any producer
             self.counters.rejected += 1
             kind = str(event.target).split("/")[0]

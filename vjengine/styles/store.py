@@ -31,7 +31,7 @@ WEIGHTS_FILE = "weights.safetensors"
 PREVIEW_FILE = "preview.png"
 MAX_TOML_BYTES = 1 << 20
 MAX_WEIGHTS_BYTES = 256 << 20
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z, not $: "$" also matches before a final newline
 
 
 class StyleError(InputError):
