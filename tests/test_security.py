@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from vjengine.control.events import ControlBus, ControlEvent
 from vjengine.control.osc import OscServer
 from vjengine.control.presets import PresetLibrary
 from vjengine.control.state import ControlState
+from vjengine.errors import InputError
 from vjengine.styles.store import StyleError, find_style
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vjengine"
@@ -37,12 +37,19 @@ def test_osc_listens_on_loopback_unless_told_otherwise():
         server.close()
 
 
-def test_opening_osc_to_the_network_without_an_allowlist_warns(caplog):
-    with caplog.at_level(logging.WARNING, logger="vjengine.control.osc"):
-        server = OscServer(ControlBus(), ManualClock(), lambda: ControlState().snapshot,
-                           host="0.0.0.0", port=0)
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "stage-laptop.local"])
+def test_opening_osc_to_the_network_needs_an_allowlist(host):
+    with pytest.raises(InputError, match=rf"^--osc-host {host}: .* needs --osc-allow"):
+        OscServer(ControlBus(), ManualClock(), lambda: ControlState().snapshot, host=host, port=0)
+
+
+def test_an_open_port_with_an_allowlist_listens_on_every_interface():
+    server = OscServer(ControlBus(), ManualClock(), lambda: ControlState().snapshot, host="0.0.0.0",
+                       port=0, allow=("0.0.0.0/0",))
+    try:
+        assert server.host == "0.0.0.0"
+    finally:
         server.close()
-    assert any("--osc-allow limits who may control the show" in r.getMessage() for r in caplog.records)
 
 
 def test_an_allowlist_drops_every_other_sender_before_parsing():

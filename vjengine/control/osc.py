@@ -154,6 +154,14 @@ def _in_range(value: float, lo: float, hi: float, what: str) -> float:
     return value
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether host (an address or a name such as localhost) is only reachable from this machine."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def parse_allow(entries: Sequence[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """--osc-allow values (addresses or networks like 192.168.1.0/24) as networks."""
     networks = []
@@ -249,17 +257,18 @@ class OscServer:
         self._clock = clock
         self._snapshot = snapshot
         self._logged: set[str] = set()
+        networks = parse_allow(allow)
+        if not networks and not _is_loopback(host):
+            raise InputError(f"--osc-host {host}: a port open to the network needs --osc-allow "
+                             "ADDRESS[/BITS] naming who may control the show (0.0.0.0/0 for anyone)")
         dispatcher = _CountingDispatcher(self.counters, self._drop)
         self._map(dispatcher)
         try:
-            self._server = _Server((host, port), dispatcher, self.counters, parse_allow(allow))
+            self._server = _Server((host, port), dispatcher, self.counters, networks)
         except OSError as exc:
             raise InputError(f"OSC: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
         self.host, self.port = self._server.server_address[:2]
         self._thread: threading.Thread | None = None
-        if not allow and not ipaddress.ip_address(self._server.server_address[0]).is_loopback:
-            log.warning("OSC listens on %s:%d for any sender; --osc-allow limits who may control the show",
-                        self.host, self.port)
 
     def _map(self, dispatcher: Dispatcher) -> None:
         for spec in PARAMS:
