@@ -171,6 +171,7 @@ class AnalysisThread(threading.Thread):
 
     CHECK_SECONDS = 0.1
     STALL_SECONDS = 0.3
+    LEVEL_HALF_LIFE = 0.3  # the level meter holds peaks and falls by half in this many seconds
 
     def __init__(self, source, analyzer: Analyzer, gain: float = 1.0,
                  on_features: Callable[[AudioFeatures, AudioFeatures], None] | None = None):
@@ -185,7 +186,7 @@ class AnalysisThread(threading.Thread):
         self.hops = 0
         self.silent_hops = 0
         self.errors = 0
-        self.level = 0.0  # peak of the last hop, for the HUD meter
+        self.level = 0.0  # peak meter for the HUD: the last hop's peak, or the falling hold
         self._published = (analyzer.features, time.perf_counter(), 0)
         self._stop_event = threading.Event()
 
@@ -214,6 +215,7 @@ class AnalysisThread(threading.Thread):
     def run(self) -> None:
         hop_size = self.analyzer.config.hop_size
         hop_seconds = hop_size / self.analyzer.config.samplerate
+        release = 0.5 ** (hop_seconds / self.LEVEL_HALF_LIFE)
         block = np.zeros((hop_size, self.source.ring.channels), dtype=np.float32)
         hop = np.zeros(hop_size, dtype=np.float32)
         silence = np.zeros(hop_size, dtype=np.float32)
@@ -238,7 +240,7 @@ class AnalysisThread(threading.Thread):
                 np.nan_to_num(hop, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
                 if self.gain != 1.0:
                     hop *= self.gain
-                self.level = float(np.abs(hop).max())
+                self.level = max(float(np.abs(hop).max()), self.level * release)
                 self._publish(hop, time.perf_counter())
                 fed = True
             if not fed:
