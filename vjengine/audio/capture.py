@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -18,6 +19,22 @@ log = logging.getLogger(__name__)
 STALL_SECONDS = 2.0  # no audio for this long, even without an error: the device is gone
 RETRY_SECONDS = 0.25  # how often a lost device is looked for again
 RESCAN_EVERY = 8  # reconnect attempts between PortAudio restarts (new devices show up then)
+
+
+_closing_threads: list[threading.Thread] = []  # closes of lost streams, possibly stuck in PortAudio
+
+
+def _exit_handler() -> None:
+    """sounddevice's exit handler (Pa_Terminate), skipped while a lost stream's close is stuck
+    inside PortAudio: Pa_Terminate would wait for it forever, and process exit frees it all anyway."""
+    if any(thread.is_alive() for thread in _closing_threads):
+        log.debug("a lost audio stream never closed; PortAudio is left to process exit")
+        return
+    sd._exit_handler()
+
+
+atexit.unregister(sd._exit_handler)
+atexit.register(_exit_handler)
 
 
 @dataclass(frozen=True)
@@ -165,6 +182,7 @@ class AudioInput:
         self._closing = threading.Thread(target=_close_quietly, args=(stream,), daemon=True,
                                          name="audio-close")
         self._closing.start()
+        _closing_threads[:] = [t for t in _closing_threads if t.is_alive()] + [self._closing]
 
     def close(self) -> None:
         if self._stream is not None:
