@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 import uuid
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -40,37 +39,12 @@ sys.path.insert(0, str(ROOT))
 from pythonosc.osc_message_builder import OscMessageBuilder  # noqa: E402
 
 from vjengine.control.params import PARAMS  # noqa: E402
+from vjengine.demo import drum_loop, write_wav  # noqa: E402
 
 RSS_GROWTH_MB = 50.0
 P99_TOLERANCE = 0.20
-SAMPLE_RATE = 44_100
 MIDI_SHARE = 0.2  # of the message rate; the rest is OSC
 GARBAGE_SHARE = 0.25  # of the OSC datagrams
-
-
-def drum_loop(path: Path, bpm: float = 124.0, seconds: float = 16.0) -> Path:
-    """A kick, snare and hat loop as 16-bit mono WAV."""
-    rng = np.random.default_rng(7)
-    n = int(seconds * SAMPLE_RATE)
-    audio = np.zeros(n, dtype=np.float32)
-    beat = 60.0 / bpm
-    t = np.arange(int(0.25 * SAMPLE_RATE)) / SAMPLE_RATE
-    kick = np.sin(2 * np.pi * (50 + 100 * np.exp(-t * 30)) * t) * np.exp(-t * 12)
-    noise = rng.standard_normal(len(t)).astype(np.float32)
-    snare, hat = noise * np.exp(-t * 25) * 0.5, noise * np.exp(-t * 90) * 0.2
-    for i in range(int(seconds / beat * 2)):
-        start = int(i * beat / 2 * SAMPLE_RATE)
-        sounds = [hat] + ([kick] if i % 2 == 0 else []) + ([snare] if i % 4 == 2 else [])
-        for sound in sounds:
-            end = min(start + len(sound), n)
-            audio[start:end] += sound[:end - start]
-    pcm = (np.clip(audio * 0.6, -1, 1) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(pcm.tobytes())
-    return path
 
 
 def osc(address: str, *values) -> bytes:
@@ -277,7 +251,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="vj-soak-"))
     telemetry, log_path = work / "telemetry.jsonl", work / "engine.log"
-    track = drum_loop(work / "loop.wav")
+    track = write_wav(work / "loop.wav", drum_loop(124.0, 16.0))
     osc_port = free_udp_port()
     midi_name = f"vjsoak{uuid.uuid4().hex[:6]}"
     midi_port = mido.Backend("mido.backends.rtmidi/UNIX_JACK").open_output(midi_name, virtual=True)
