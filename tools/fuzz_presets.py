@@ -103,17 +103,22 @@ def check_scene(scene: Scene) -> None:
         assert math.isfinite(value) and spec.lo <= value <= spec.hi, (spec.name, value)
 
 
+def load_case(library, folder: Path, text: bytes, check) -> str:
+    """Write text as folder/case.toml and load it: "loaded" (and checked) or "refused" in one line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "case.toml").write_bytes(text)
+    try:
+        check(library.load("case"))
+    except PresetError as error:
+        check_error(error, folder / "case.toml", "case")
+        return "refused"
+    return "loaded"
+
+
 def check_preset(folder: Path, text: bytes, name: object) -> str:
     """Write the case as presets/case.toml, load it and `name`; returns "loaded" or "refused"."""
     library = PresetLibrary(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "case.toml").write_bytes(text)
-    outcome = "refused"
-    try:
-        check_scene(library.load("case"))
-        outcome = "loaded"
-    except PresetError as error:
-        check_error(error, folder / "case.toml", "case")
+    outcome = load_case(library, folder, text, check_scene)
     for load in (library.load, lambda n: library.save(n, Scene(name="x"))):
         try:
             load(name)
@@ -125,23 +130,20 @@ def check_preset(folder: Path, text: bytes, name: object) -> str:
     return outcome
 
 
+def check_map_contents(midi_map) -> None:
+    """A loaded map holds only valid channels, controller numbers, parameters and actions."""
+    assert midi_map.channel is None or 1 <= midi_map.channel <= 16
+    for table in (midi_map.cc, midi_map.buttons, midi_map.notes):
+        assert all(isinstance(k, int) and 0 <= k <= 127 for k in table), table
+    assert all(param in SPECS for param in midi_map.cc.values())
+    for action in (*midi_map.buttons.values(), *midi_map.notes.values()):
+        parse_action(action, "case")
+
+
 def check_map(folder: Path, text: bytes, name: object) -> str:
     """Write the case as midi/case.toml, load it (and `name`); returns "loaded" or "refused"."""
     library = MidiMapLibrary(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "case.toml").write_bytes(text)
-    outcome = "refused"
-    try:
-        midi_map = library.load("case")
-        outcome = "loaded"
-        assert midi_map.channel is None or 1 <= midi_map.channel <= 16
-        for table in (midi_map.cc, midi_map.buttons, midi_map.notes):
-            assert all(isinstance(k, int) and 0 <= k <= 127 for k in table), table
-        assert all(param in SPECS for param in midi_map.cc.values())
-        for action in (*midi_map.buttons.values(), *midi_map.notes.values()):
-            parse_action(action, "case")
-    except PresetError as error:
-        check_error(error, folder / "case.toml", "case")
+    outcome = load_case(library, folder, text, check_map_contents)
     try:
         library.load(name)
     except PresetError as error:
