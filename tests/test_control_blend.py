@@ -16,7 +16,7 @@ from vjengine.control.state import ControlState
 from vjengine.model.cppn import CPPN, CPPNConfig
 from vjengine.modulate import modulate
 from vjengine.render.evaluate import CPUBackend, FoldedWeights
-from vjengine.styles.blend import Transition, mix_pictures, next_boundary, plan_blend, uses_morph
+from vjengine.control.transitions import Transition, mix_pictures, next_boundary, plan_blend, uses_morph
 
 FPS = 60
 

@@ -17,7 +17,7 @@ from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.presets import PresetError, PresetLibrary, Scene, TransitionSettings
 from vjengine.control.routes import CURVES, SOURCES, Route, apply_routes, source_value
 from vjengine.control.state import ControlState
-from vjengine.styles.blend import MODES, QUANTISE
+from vjengine.control.transitions import MODES, QUANTISE
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "presets"

@@ -6,7 +6,7 @@ import pytest
 
 from vjengine.control.events import ControlEvent
 from vjengine.control.tempo import TempoReading
-from vjengine.journal import FrameRecord, Journal, JournalError
+from vjengine.show.journal import FrameRecord, Journal, JournalError
 
 
 def test_frame_record_round_trip_is_exact():

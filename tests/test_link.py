@@ -22,7 +22,7 @@ from vjengine.clock import PerfClock
 from vjengine.control.link import LinkTempo
 from vjengine.control.tempo import TempoEngine
 from vjengine.demo import write_wav
-from vjengine.styles.blend import ease
+from vjengine.control.transitions import ease
 
 QUANTUM = 4
 

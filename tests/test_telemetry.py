@@ -1,6 +1,6 @@
 """Frame statistics: the intervals since a frame count, for the telemetry log's per-frame times."""
 
-from vjengine.telemetry import FrameStats
+from vjengine.show.telemetry import FrameStats
 
 
 def test_since_returns_the_intervals_of_the_frames_after_a_count():

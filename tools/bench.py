@@ -334,7 +334,7 @@ def startup(ctx: Context) -> list[dict]:
 
 @section("offline", "Offline render of a 10 s generated track (vjengine render), speed vs real time")
 def offline(ctx: Context) -> list[dict]:
-    from vjengine.render.offline import RenderJob, render_file
+    from vjengine.show.offline import RenderJob, render_file
 
     seconds = 5.0 if ctx.quick else 10.0
     track = write_wav(ctx.scratch / "demo.wav", demo_track(seconds))

@@ -29,7 +29,7 @@ from vjengine.control.params import PARAMS
 from vjengine.control.presets import PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.control.tempo import MAX_BPM, MIN_BPM
-from vjengine.styles.blend import MAX_BEATS
+from vjengine.control.transitions import MAX_BEATS
 
 REPLY_SECONDS = 5.0  # longer than this without an answer: the server thread is stuck or dead
 SETTLE_SECONDS = 1.0

@@ -23,7 +23,7 @@ from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.presets import SLOT_COUNT, PresetError, PresetLibrary, Scene
 from vjengine.control.state import ControlState
 from vjengine.paths import PRESETS
-from vjengine.styles.blend import MAX_BEATS
+from vjengine.control.transitions import MAX_BEATS
 
 SCENE_KEYS = ("name", "styles", "slots", "transition", "params", "routes", "extra")
 MAP_KEYS = ("name", "match", "channel", "cc", "buttons", "notes", "extra")

@@ -99,7 +99,7 @@ def first_style(root: Path) -> str:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Render an audio file to an MP4 through the live frame path."""
-    from vjengine.render.offline import RenderJob, render_file
+    from vjengine.show.offline import RenderJob, render_file
     from vjengine.styles.store import find_style
 
     style_a = find_style(args.styles, args.style or first_style(args.styles))
@@ -138,7 +138,7 @@ def engine_from_args(args: argparse.Namespace):
     """The live Engine for parsed `run` options (also used by tools/bench.py)."""
     from dataclasses import replace
 
-    from vjengine.app import AudioClock, Engine
+    from vjengine.show.live import AudioClock, Engine
     from vjengine.config import EngineConfig
     from vjengine.control.options import build_control
     from vjengine.render.outputs.options import build_outputs
@@ -177,7 +177,7 @@ def parse_channel(text: str) -> str:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Re-render a show journal."""
-    from vjengine.render.replay import ReplayJob, replay
+    from vjengine.show.replay import ReplayJob, replay
 
     if args.fps is not None and not 1.0 <= args.fps <= 240.0:
         raise InputError(f"--fps {args.fps}: expected 1..240")

@@ -31,7 +31,7 @@ from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.presets import NAME_PATTERN, SLOT_COUNT
 from vjengine.control.tempo import MAX_BPM, MIN_BPM
 from vjengine.errors import InputError
-from vjengine.styles.blend import MAX_BEATS
+from vjengine.control.transitions import MAX_BEATS
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ import tomli_w
 from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.routes import Route
 from vjengine.errors import InputError
-from vjengine.styles.blend import MAX_BEATS, MODES, QUANTISE
+from vjengine.control.transitions import MAX_BEATS, MODES, QUANTISE
 from vjengine.styles.store import SLUG_PATTERN
 
 log = logging.getLogger(__name__)

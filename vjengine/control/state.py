@@ -30,7 +30,7 @@ from vjengine.control.presets import (
 )
 from vjengine.control.routes import Route, apply_routes
 from vjengine.control.tempo import TempoEngine
-from vjengine.styles.blend import MAX_BEATS, Transition, next_boundary, uses_morph
+from vjengine.control.transitions import MAX_BEATS, Transition, next_boundary, uses_morph
 
 log = logging.getLogger(__name__)
 

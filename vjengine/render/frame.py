@@ -6,7 +6,7 @@ from vjengine.audio.features import AudioFeatures
 from vjengine.modulate import FrameInputs, SceneState, modulate
 from vjengine.render.evaluate import Backend, FoldedWeights, GLSLBackend
 from vjengine.render.gl import Pipeline
-from vjengine.styles.blend import plan_blend
+from vjengine.control.transitions import plan_blend
 
 
 class FrameRenderer:

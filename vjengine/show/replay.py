@@ -16,12 +16,12 @@ from vjengine.control.options import start_scene
 from vjengine.control.presets import PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.demo import write_wav
-from vjengine.journal import Journal, JournalError, SessionPlayback
+from vjengine.show.journal import Journal, JournalError, SessionPlayback
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
 from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline, create_offscreen_context
-from vjengine.render.offline import render_progress
+from vjengine.show.offline import render_progress
 from vjengine.styles.store import Style, StyleError, find_style
 
 log = logging.getLogger(__name__)

@@ -23,20 +23,20 @@ from vjengine.control.options import Control
 from vjengine.control.state import ControlFrame
 from vjengine.demo import demo_track
 from vjengine.errors import InputError
-from vjengine.journal import FrameRecord, JournalWriter, SessionRecorder, show_description
+from vjengine.show.journal import FrameRecord, JournalWriter, SessionRecorder, show_description
 from vjengine.modulate import envelope
 from vjengine.render.adaptive import AdaptiveScale
 from vjengine.render.evaluate import FoldedWeights, check_backend_name, make_backend
 from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline
 from vjengine.render.hud import Presenter
-from vjengine.render.offline import internal_size
+from vjengine.show.offline import internal_size
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
 from vjengine.render.window import Window, init_glfw
 from vjengine.styles.loader import StyleLoader
 from vjengine.styles.store import Style, StyleError, list_styles
-from vjengine.telemetry import FrameStats, TelemetryLog
+from vjengine.show.telemetry import FrameStats, TelemetryLog
 
 log = logging.getLogger(__name__)
 
