@@ -3,7 +3,7 @@
 // The CPPN pictures are uploaded top row first, so v is flipped when sampling.
 uniform sampler2D style_a;
 uniform sampler2D style_b;
-uniform float mix_b;      // 0 = only A, 1 = only B
+uniform float xfade;      // 0 = only A, 1 = only B
 in vec2 uv;
 out vec4 color;
 
@@ -32,7 +32,7 @@ vec3 catmull_rom(sampler2D tex, vec2 p) {
 
 void main() {
     vec2 p = vec2(uv.x, 1.0 - uv.y);
-    vec3 a = mix_b < 1.0 ? catmull_rom(style_a, p) : vec3(0.0);
-    vec3 b = mix_b > 0.0 ? catmull_rom(style_b, p) : vec3(0.0);
-    color = vec4(mix(a, b, mix_b), 1.0);
+    vec3 a = xfade < 1.0 ? catmull_rom(style_a, p) : vec3(0.0);
+    vec3 b = xfade > 0.0 ? catmull_rom(style_b, p) : vec3(0.0);
+    color = vec4(mix(a, b, xfade), 1.0);
 }

@@ -19,7 +19,7 @@ no_gpu = pytest.mark.skipif(not cuda_available(), reason="torch sees no NVIDIA G
 
 def frame(conditioning=(0.2, 0.9, -0.5, 0.8, 0.7, 0.4, 0.6, 0.3, 0.5), **transform):
     return FrameInputs(t=0.0, conditioning=tuple(conditioning), transform=CoordinateTransform(**transform),
-                       crossfade=0.5, post=PostParams())
+                       xfade=0.5, post=PostParams())
 
 
 def max_diff(a, b):

@@ -1,4 +1,4 @@
-"""Transitions: beat-quantised start and length on a manual clock, cuts, morph vs crossfade."""
+"""Transitions: beat-quantised start and length on a manual clock, cuts; blends: morph vs crossfade."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from vjengine.control.events import ControlEvent
 from vjengine.control.params import PARAMS
 from vjengine.control.presets import Scene, TransitionSettings
 from vjengine.control.state import ControlState
+from vjengine.control.transitions import MODES, Transition, next_boundary
 from vjengine.model.cppn import CPPN, CPPNConfig
 from vjengine.modulate import modulate
+from vjengine.render.blend import NEVER_MORPH, mix_pictures, morphs, plan_blend
 from vjengine.render.evaluate import CPUBackend, FoldedWeights
-from vjengine.control.transitions import Transition, mix_pictures, next_boundary, plan_blend, uses_morph
 
 FPS = 60
 
@@ -62,13 +63,13 @@ class Show:
     def send(self, target: str, value=None) -> None:
         self.state.handle(ControlEvent(target, value, "test", self.clock.now()))
 
-    def loaded(self, *slugs: str, config=None) -> None:
+    def loaded(self, *slugs: str) -> None:
         for slug in slugs:
-            self.state.style_loaded(slug, config)
+            self.state.style_loaded(slug)
 
 
 def crossfades(show: Show, start: float, stop: float) -> list[tuple[float, float]]:
-    return [(t, f.crossfade) for t, f in show.frames if start <= t < stop]
+    return [(t, f.params["xfade"]) for t, f in show.frames if start <= t < stop]
 
 
 def test_a_quantised_transition_starts_on_the_next_beat_and_lasts_n_beats():
@@ -128,7 +129,7 @@ def test_a_transition_waits_for_its_style_to_load_and_a_failed_style_keeps_the_d
     show.send(events.TRANSITION, ("dusk", 1.0))
     show.run_until(1.2)
     assert show.state.wanted_styles() == ("dawn", "dusk")
-    assert {f.crossfade for _, f in show.frames} == {0.0} and show.frames[-1][1].style_b is None
+    assert {f.params["xfade"] for _, f in show.frames} == {0.0} and show.frames[-1][1].style_b is None
     show.loaded("dusk")  # loaded at 1.2 s (beat 2.4): starts on beat 3 (1.5 s), done on beat 4
     show.run_until(2.5)
     assert all(x == 0.0 for _, x in crossfades(show, 1.2, 1.5))
@@ -147,14 +148,14 @@ def test_moving_the_crossfade_by_hand_takes_over_from_a_transition_without_a_jum
     show.run_until(0.1)
     show.send(events.TRANSITION, ("dusk", None))
     show.run_until(2.0)
-    held = show.frames[-1][1].crossfade
+    held = show.frames[-1][1].params["xfade"]
     assert 0.2 < held < 0.8
     show.send(events.param_target("xfade", "nudge"), 0.05)
     show.run_until(2.1)
     first_after = crossfades(show, 2.0, 2.1)[0][1]
     assert abs(first_after - held) < 0.05  # glides on from where the transition was
     show.run_until(4.0)
-    assert show.frames[-1][1].crossfade == pytest.approx(held + 0.05, abs=1e-3)
+    assert show.frames[-1][1].params["xfade"] == pytest.approx(held + 0.05, abs=1e-3)
     assert show.state.snapshot.transition is False
 
 
@@ -171,28 +172,30 @@ def test_scene_styles_cut_together_on_the_next_bar_once_both_are_loaded():
     switched = [t for t, f in show.frames if f.style_a == "noon"]
     assert switched[0] == pytest.approx(4.0, abs=1 / FPS)
     last = show.frames[-1][1]
-    assert (last.style_a, last.style_b, last.crossfade) == ("noon", "dusk", 0.25)
-
-
-def test_morph_only_when_both_styles_share_a_config():
-    small, other = CPPNConfig(width=8, depth=2), CPPNConfig(width=16, depth=2)
-    assert uses_morph("auto", small, CPPNConfig(width=8, depth=2))
-    assert not uses_morph("auto", small, other) and not uses_morph("morph", small, other)
-    assert not uses_morph("crossfade", small, small) and not uses_morph("auto", None, None)
-    show = Show(quantise="none", mode="auto")
-    show.loaded("dawn", "dusk", config=small)
-    show.loaded("wide", config=other)
-    show.send(events.STYLE_A, "dawn")
-    show.send(events.STYLE_B, "dusk")
-    show.run_until(0.1)
-    assert show.frames[-1][1].morph
-    show.send(events.STYLE_B, "wide")
-    show.run_until(0.2)
-    assert not show.frames[-1][1].morph
+    assert (last.style_a, last.style_b, last.params["xfade"]) == ("noon", "dusk", 0.25)
 
 
 def folded(seed: int, config: CPPNConfig) -> FoldedWeights:
     return FoldedWeights.from_model(CPPN(config, seed=seed).eval())
+
+
+def test_render_morphs_only_weights_that_share_a_config_unless_the_scene_says_crossfade():
+    small, wide = CPPNConfig(width=8, depth=2), CPPNConfig(width=16, depth=2)
+    a, b, c = folded(1, small), folded(2, small), folded(3, wide)
+    assert NEVER_MORPH in MODES
+    assert morphs("auto", a, b) and morphs("morph", a, b) and not morphs("crossfade", a, b)
+    assert not morphs("auto", a, c) and not morphs("morph", a, c)
+    assert len(plan_blend(a, b, 0.5, "auto").weights) == 1
+    assert plan_blend(a, c, 0.5, "auto").weights == (a, c)
+
+
+def test_the_frame_carries_the_scenes_blend_mode():
+    show = Show(quantise="none", mode="crossfade")
+    show.run_until(0.1)
+    assert show.frames[-1][1].blend_mode == "crossfade"
+    show.state.apply_scene(Scene(transition=TransitionSettings(4.0, "bar", "morph")))
+    show.run_until(0.2)
+    assert show.frames[-1][1].blend_mode == "morph"
 
 
 def test_blend_plans_evaluate_the_right_networks_and_mix_pictures():
@@ -201,16 +204,16 @@ def test_blend_plans_evaluate_the_right_networks_and_mix_pictures():
     backend = CPUBackend(compile=False)
     frame = modulate(AudioFeatures(), {spec.name: spec.default for spec in PARAMS}, 0.0)
     pictures = backend.evaluate([a, b], 24, 16, frame)
-    plan = plan_blend(a, b, 0.5, morph=False)
-    assert plan.weights == (a, b) and plan.mix == 0.5
-    mixed = mix_pictures(backend.evaluate(plan.weights, 24, 16, frame), plan.mix)
+    plan = plan_blend(a, b, 0.5, "crossfade")
+    assert plan.weights == (a, b) and plan.xfade == 0.5
+    mixed = mix_pictures(backend.evaluate(plan.weights, 24, 16, frame), plan.xfade)
     expected = (pictures[0].astype(np.float32) + pictures[1]) / 2
     assert np.abs(mixed - expected).max() <= 0.5
-    assert plan_blend(a, b, 0.0, morph=True).weights == (a,)
-    assert plan_blend(a, b, 1.0, morph=False).weights == (b,)
-    assert plan_blend(a, None, 0.7, morph=False).weights == (a,)
-    morph = plan_blend(a, b, 0.5, morph=True)
-    assert len(morph.weights) == 1 and morph.mix == 0.0
+    assert plan_blend(a, b, 0.0, "auto").weights == (a,)
+    assert plan_blend(a, b, 1.0, "crossfade").weights == (b,)
+    assert plan_blend(a, None, 0.7, "crossfade").weights == (a,)
+    morph = plan_blend(a, b, 0.5, "auto")
+    assert len(morph.weights) == 1 and morph.xfade == 0.0
     assert torch.allclose(morph.weights[0].coord, (a.coord + b.coord) / 2)
     halfway = backend.evaluate(morph.weights, 24, 16, frame)[0]
     assert not np.array_equal(halfway, pictures[0]) and not np.array_equal(halfway, pictures[1])

@@ -125,7 +125,7 @@ def test_a_note_from_jack_midiseq_selects_a_style_slot(jack):
         rig.until(lambda f: rig.state.wanted_styles() == ("second",), "note 37 -> slot 2")
         rig.state.style_loaded("second")
         frame = rig.until(lambda f: f.style_b == "second", "slot 2's style on deck B")
-        assert frame.crossfade == 1.0  # nothing on deck A: deck B shows at once
+        assert frame.params["xfade"] == 1.0  # nothing on deck A: deck B shows at once
     finally:
         rig.close()
         peer.terminate()

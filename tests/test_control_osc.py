@@ -143,7 +143,7 @@ def test_oscsend_changes_parameters_styles_and_crossfade(show):
     show.state.style_loaded("ink-bloom")
     frame = show.frame()
     assert (frame.style_a, frame.style_b) == ("neon-grid", "ink-bloom")
-    assert 0.0 < frame.crossfade <= 0.5  # gliding toward 0.5 with the schema's smoothing
+    assert 0.0 < frame.params["xfade"] <= 0.5  # gliding toward 0.5 with the schema's smoothing
 
 
 def test_queries_and_feedback_reach_oscdump():

@@ -21,7 +21,7 @@ from vjengine.render.fastmath import fast_sin
 
 
 def frame(conditioning, transform=CoordinateTransform()):
-    return FrameInputs(t=0.0, conditioning=tuple(conditioning), transform=transform, crossfade=0.0,
+    return FrameInputs(t=0.0, conditioning=tuple(conditioning), transform=transform, xfade=0.0,
                        post=PostParams())
 
 

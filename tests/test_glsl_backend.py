@@ -32,7 +32,7 @@ TRANSFORMS = [CoordinateTransform(), CoordinateTransform(zoom=1.3, rotation=0.4,
 
 def frame(state, transform=CoordinateTransform()):
     return FrameInputs(t=0.0, conditioning=tuple(float(c) for c in state), transform=transform,
-                       crossfade=0.0, post=PostParams())
+                       xfade=0.0, post=PostParams())
 
 
 def max_diff(a, b):
@@ -130,12 +130,13 @@ def test_pictures_stay_on_the_gpu_and_crossfade_like_uploaded_ones(gl_context, m
         gpu, host = Pipeline(gl_context, (96, 54)), Pipeline(gl_context, (96, 54))
         renderer = FrameRenderer(backend, gpu, (48, 27))
         params = {**ParamState().current, "xfade": 0.3, "zoom": 1.2}
-        inputs = renderer.render(1.0, 0.0, AudioFeatures(t=1.0, rms=0.2), params, fa, fb)
-        assert inputs is not None and inputs.crossfade == pytest.approx(0.3)
+        inputs = renderer.render(1.0, 0.0, AudioFeatures(t=1.0, rms=0.2), params, fa, fb,
+                                 "crossfade")
+        assert inputs is not None and inputs.xfade == pytest.approx(0.3)
         shown = gpu.read_rgb()
         for slot, picture in zip("ab", backend.evaluate([fa, fb], 48, 27, inputs)):
             host.upload(slot, picture)
-        host.draw(inputs.crossfade, inputs.post)
+        host.draw(inputs.xfade, inputs.post)
         assert max_diff(shown, host.read_rgb()) <= 1
 
 

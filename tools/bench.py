@@ -116,7 +116,7 @@ def summary(values: list[float]) -> dict:
 def bench_frame(t: float = 0.0) -> FrameInputs:
     """A frame under the conditioning of silence and a slightly moving transform."""
     return FrameInputs(t=t, conditioning=tuple(conditioning.rest_state().tolist()),
-                       transform=CoordinateTransform(zoom=1.0 + 0.01 * (t % 2)), crossfade=0.0,
+                       transform=CoordinateTransform(zoom=1.0 + 0.01 * (t % 2)), xfade=0.0,
                        post=PostParams())
 
 

@@ -123,7 +123,7 @@ class OscTarget:
                                  ("current", self.state.params.current[spec.name]),
                                  ("frame", frame.params[spec.name])):
                 assert math.isfinite(value) and spec.lo <= value <= spec.hi, (spec.name, where, value)
-        assert 0.0 <= frame.crossfade <= 1.0, frame.crossfade
+        assert 0.0 <= frame.params["xfade"] <= 1.0, frame.params["xfade"]
         bpm = frame.features.bpm
         assert math.isfinite(bpm) and (bpm == 0 or MIN_BPM <= bpm <= MAX_BPM), bpm
         assert math.isfinite(self.state.tempo.position), self.state.tempo.position

@@ -50,7 +50,7 @@ class FrameInputs:
     t: float
     conditioning: tuple[float, ...]
     transform: CoordinateTransform
-    crossfade: float
+    xfade: float  # from style A (0) to style B (1)
     post: PostParams
 
 
@@ -117,5 +117,5 @@ def modulate(features: AudioFeatures, params: dict[str, float], t: float,
     )
     return FrameInputs(
         t=t, conditioning=conditioning_vector(features, params, t, scene), transform=transform,
-        crossfade=params["xfade"], post=post,
+        xfade=params["xfade"], post=post,
     )

@@ -422,7 +422,7 @@ def state_messages(snapshot: Any) -> list[OscMessageBuilder]:
     builders = [
         message("/vj/style/a", snapshot.style_a or ""),
         message("/vj/style/b", snapshot.style_b or ""),
-        message("/vj/xfade", float(snapshot.crossfade)),
+        message("/vj/xfade", float(snapshot.xfade)),
         message("/vj/tempo", float(snapshot.bpm)),
         message("/vj/tempo/source", snapshot.tempo_source),
         message("/vj/preset", snapshot.preset or ""),

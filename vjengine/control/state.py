@@ -1,9 +1,9 @@
 """ControlState: the render thread's one object for the show's controls.
 
 Per frame the render loop hands it every ControlEvent (bus and MIDI), calls `update(t, features)`,
-and reads the returned ControlFrame: smoothed parameter values (with modulation routes and the
-crossfade after transitions), the styles on decks A and B, whether to morph weights, and the
-features with the active tempo source. Loading styles is the caller's job, off the render thread:
+and reads the returned ControlFrame: smoothed parameter values (with modulation routes, and "xfade"
+after transitions), the styles on decks A and B, the scene's blend mode, and the features with the
+active tempo source. Loading styles is the caller's job, off the render thread:
 it loads `wanted_styles()` and reports back with `style_loaded` or `style_failed`; a deck only
 shows a style once it is loaded, and a failed style leaves the deck as it was.
 """
@@ -30,7 +30,7 @@ from vjengine.control.presets import (
 )
 from vjengine.control.routes import Route, apply_routes
 from vjengine.control.tempo import TempoEngine
-from vjengine.control.transitions import MAX_BEATS, Transition, next_boundary, uses_morph
+from vjengine.control.transitions import MAX_BEATS, Transition, next_boundary
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,10 @@ MAX_LOGGED_PRESET_ERRORS = 256  # distinct preset errors logged; later ones are 
 class ControlFrame:
     """What the frame path needs from the controls this frame."""
 
-    params: dict[str, float]  # smoothed + routed values; "xfade" is the crossfade after transitions
+    params: dict[str, float]  # smoothed + routed values; "xfade" after transitions (0 = A, 1 = B)
     style_a: str | None
     style_b: str | None
-    crossfade: float  # 0 = style A only, 1 = style B only
-    morph: bool  # blend the two styles' weights (equal configs) instead of their pictures
+    blend_mode: str  # the scene's: how render blends the two styles (control.transitions.MODES)
     features: AudioFeatures  # bpm, beat_t, beat_count, tempo_source from the active tempo source
     position: float  # the show's beat position (bar = position // beats_per_bar)
 
@@ -58,7 +57,7 @@ class ControlSnapshot:
     params: dict[str, float] = field(default_factory=lambda: {s.name: s.default for s in PARAMS})
     style_a: str | None = None
     style_b: str | None = None
-    crossfade: float = 0.0
+    xfade: float = 0.0
     bpm: float = 0.0
     tempo_source: str = "none"
     preset: str = ""
@@ -133,11 +132,11 @@ class ControlState:
         self.preset = ""
         self.counters = ControlCounters()
         self.snapshot = ControlSnapshot()
-        self._configs: dict[str, object] = {}  # loaded styles: slug -> CPPN config
+        self._loaded: set[str] = set()  # styles the caller has loaded
         self._pending_transition: _PendingTransition | None = None
         self._transition: Transition | None = None
         self._pending_scene: _PendingScene | None = None
-        self._crossfade = 0.0
+        self._xfade = 0.0
         self._t: float | None = None
         self._tempo_shown: tuple[float, str] | None = None
         self._rejected_logged: set[str] = set()
@@ -210,7 +209,7 @@ class ControlState:
             raise ValueError(f"unknown parameter {name!r}")
         value = _finite(value, name)
         if name == "xfade":
-            self._take_over_crossfade()
+            self._take_over_xfade()
         if mode == "abs":
             self.params.set(name, value)
         elif mode == "nudge":
@@ -251,11 +250,11 @@ class ControlState:
         self._pending_scene = None
         self.decks[deck].wanted = slug
 
-    def _take_over_crossfade(self) -> None:
+    def _take_over_xfade(self) -> None:
         """Stop a transition where it is; the xfade parameter carries on from there."""
         if self._transition is not None or self._pending_transition is not None:
             self._transition = self._pending_transition = None
-            self.params.snap("xfade", self._crossfade)
+            self.params.snap("xfade", self._xfade)
 
     def transition_to(self, slug: str, beats: float | None = None) -> None:
         """Transition to a style, starting on the scene's next beat/bar once it is loaded.
@@ -267,22 +266,22 @@ class ControlState:
         beats = settings.beats if beats is None else beats
         if not 0.0 <= beats <= MAX_BEATS:
             raise ValueError(f"transition length {beats:g}: expected 0..{MAX_BEATS:g} beats")
-        self._take_over_crossfade()
+        self._take_over_xfade()
         self._pending_scene = None
         deck = next((d for d in DECKS if self.decks[d].wanted == slug), None)
         if deck is None:
-            deck = "b" if self._crossfade < 0.5 else "a"
+            deck = "b" if self._xfade < 0.5 else "a"
             self.decks[deck].wanted = slug
         self._pending_transition = _PendingTransition(deck, slug, beats, settings.quantise)
 
-    def style_loaded(self, slug: str, config: object = None) -> None:
-        """The caller has loaded `slug` (its CPPN config decides whether morphing is possible)."""
-        self._configs[slug] = config
+    def style_loaded(self, slug: str) -> None:
+        """The caller has loaded `slug`: a deck that wants it shows it from the next frame."""
+        self._loaded.add(slug)
 
     def style_failed(self, slug: str, reason: str) -> None:
         """Loading `slug` failed: decks keep what they show, a transition to it is dropped."""
         self.counters.style_failures += 1
-        self._configs.pop(slug, None)
+        self._loaded.discard(slug)
         for name, deck in self.decks.items():
             if deck.wanted == slug:
                 deck.wanted = deck.shown
@@ -296,7 +295,7 @@ class ControlState:
         return tuple(dict.fromkeys(d.wanted for d in self.decks.values() if d.wanted is not None))
 
     def _ready(self, slug: str | None) -> bool:
-        return slug is None or slug in self._configs
+        return slug is None or slug in self._loaded
 
     def _show(self, deck: str) -> None:
         if self.decks[deck].shown != self.decks[deck].wanted:
@@ -323,7 +322,7 @@ class ControlState:
         if pending is not None and self.decks[pending.deck].shown == pending.slug:
             start = next_boundary(position, pending.quantise, self.beats_per_bar)
             end = 1.0 if pending.deck == "b" else 0.0
-            self._transition = Transition(start, pending.beats, self._crossfade, end)
+            self._transition = Transition(start, pending.beats, self._xfade, end)
             self._pending_transition = None
 
     def _advance_transition(self, position: float) -> float:
@@ -402,13 +401,11 @@ class ControlState:
         values["xfade"] = self._advance_transition(position)
         values = apply_routes(values, self.routes, tempo_features, t)
         a, b = self.decks["a"].shown, self.decks["b"].shown
-        crossfade = values["xfade"] if a is not None and b is not None else float(a is None and b is not None)
-        values["xfade"] = crossfade
-        self._crossfade = crossfade
-        morph = (a is not None and b is not None
-                 and uses_morph(self.transition_settings.mode, self._configs.get(a), self._configs.get(b)))
+        if a is None or b is None:
+            values["xfade"] = float(a is None and b is not None)
+        self._xfade = values["xfade"]
         self._publish(tempo_features, t)
-        return ControlFrame(values, a, b, crossfade, morph, tempo_features, position)
+        return ControlFrame(values, a, b, self.transition_settings.mode, tempo_features, position)
 
     def _publish(self, features: AudioFeatures, t: float) -> None:
         tempo = (round(features.bpm, 1), features.tempo_source)
@@ -422,7 +419,7 @@ class ControlState:
             self.feature_out.frame(features, t)
         self.snapshot = ControlSnapshot(
             params=dict(self.params.target), style_a=self.decks["a"].shown,
-            style_b=self.decks["b"].shown, crossfade=self._crossfade, bpm=features.bpm,
+            style_b=self.decks["b"].shown, xfade=self._xfade, bpm=features.bpm,
             tempo_source=features.tempo_source, preset=self.preset,
             learning=self.midi.learning if self.midi is not None else None, slots=self.slots,
             transition=self._transition is not None or self._pending_transition is not None,

@@ -1,37 +1,18 @@
-"""Blending two styles: output crossfade or weight morph, and beat-quantised transitions between them.
+"""Beat-quantised transitions: when a change of style starts, how long it lasts, how it eases.
 
 A transition is timed in beats of the show's beat position (control.tempo): it starts on the next
-beat or bar (or at once), lasts N beats, and N = 0 is a cut on that beat.
+beat or bar (or at once), lasts N beats, and N = 0 is a cut on that beat. How the two styles are
+blended meanwhile (weight morph or picture crossfade, `MODES`) is render.blend's decision.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-import numpy as np
-
-MODES = ("auto", "crossfade", "morph")  # auto: morph when both styles share a config
+MODES = ("auto", "crossfade", "morph")  # how render.blend blends two styles (see there)
 QUANTISE = ("none", "beat", "bar")
 MAX_BEATS = 256.0
-
-
-class Morphable(Protocol):
-    """Prepared weights that can be interpolated (render.evaluate.FoldedWeights)."""
-
-    config: object
-
-    def morph(self, other: Morphable, amount: float) -> Morphable: ...
-
-
-def uses_morph(mode: str, config_a: object | None, config_b: object | None) -> bool:
-    """Whether to morph weights rather than crossfade outputs: only ever with equal configs."""
-    if mode not in MODES:
-        raise ValueError(f"blend mode {mode!r}: expected one of {', '.join(MODES)}")
-    same = config_a is not None and config_a == config_b
-    return same and mode in ("auto", "morph")
 
 
 def next_boundary(position: float, quantise: str, beats_per_bar: int = 4) -> float:
@@ -80,37 +61,3 @@ class Transition:
 
     def done(self, position: float) -> bool:
         return position >= self.start + self.beats
-
-
-@dataclass(frozen=True)
-class BlendPlan:
-    """What to evaluate for one frame: these weights in one batched call, then mix the pictures."""
-
-    weights: tuple
-    mix: float  # output crossfade from picture 0 to picture 1 (0 when there is one picture)
-
-
-def plan_blend(a: Morphable | None, b: Morphable | None, crossfade: float, morph: bool) -> BlendPlan:
-    """The cheapest evaluation for a crossfade between prepared styles a and b.
-
-    One style when the other has no weight; a single morphed network when morphing;
-    otherwise both styles, evaluated together and mixed by `crossfade`.
-    """
-    if b is None or crossfade <= 0.0:
-        return BlendPlan((a,) if a is not None else (), 0.0)
-    if a is None or crossfade >= 1.0:
-        return BlendPlan((b,), 0.0)
-    if morph:
-        return BlendPlan((a.morph(b, crossfade),), 0.0)
-    return BlendPlan((a, b), crossfade)
-
-
-def mix_pictures(pictures: Sequence[np.ndarray], mix: float) -> np.ndarray:
-    """Output crossfade of uint8 pictures on the CPU (the GL path does the same in a shader)."""
-    if len(pictures) == 1 or mix <= 0.0:
-        return pictures[0]
-    if mix >= 1.0:
-        return pictures[1]
-    a = pictures[0].astype(np.float32)
-    mixed = a + (pictures[1].astype(np.float32) - a) * np.float32(mix)
-    return (mixed + 0.5).astype(np.uint8)

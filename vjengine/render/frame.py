@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from vjengine.audio.features import AudioFeatures
 from vjengine.modulate import FrameInputs, SceneState, modulate
+from vjengine.render.blend import plan_blend
 from vjengine.render.evaluate import Backend, FoldedWeights, GLSLBackend
 from vjengine.render.gl import Pipeline
-from vjengine.control.transitions import plan_blend
 
 
 class FrameRenderer:
@@ -19,15 +19,16 @@ class FrameRenderer:
         self.scene = SceneState()
 
     def render(self, t: float, dt: float, features: AudioFeatures, params: dict[str, float],
-               style_a: FoldedWeights | None, style_b: FoldedWeights | None = None,
-               morph: bool = False) -> FrameInputs | None:
-        """Draw the frame at audio time t (dt after the previous one); params["xfade"] mixes A -> B.
+               style_a: FoldedWeights | None, style_b: FoldedWeights | None,
+               blend_mode: str) -> FrameInputs | None:
+        """Draw the frame at audio time t (dt after the previous one); params["xfade"] blends A -> B
+        as the scene's blend mode and the two styles' configs allow (render.blend).
 
         Returns the frame's inputs, or None while no style is loaded yet.
         """
         self.scene = self.scene.advanced(dt, params)
         frame = modulate(features, params, t, self.scene)
-        plan = plan_blend(style_a, style_b, frame.crossfade, morph)
+        plan = plan_blend(style_a, style_b, frame.xfade, blend_mode)
         if not plan.weights:
             return None
         if isinstance(self.backend, GLSLBackend) and self.backend.ctx is self.pipeline.ctx:
@@ -36,5 +37,5 @@ class FrameRenderer:
         else:
             for slot, picture in zip("ab", self.backend.evaluate(plan.weights, *self.internal_size, frame)):
                 self.pipeline.upload(slot, picture)
-        self.pipeline.draw(plan.mix, frame.post)
+        self.pipeline.draw(plan.xfade, frame.post)
         return frame

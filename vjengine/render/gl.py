@@ -141,8 +141,9 @@ class Pipeline:
                         contrast=post.contrast)
         return dict(amount=post.flash)
 
-    def draw(self, mix_b: float, post: PostParams) -> moderngl.Texture:
-        """Compose the uploaded styles with the post passes; returns the finished output texture."""
+    def draw(self, xfade: float, post: PostParams) -> moderngl.Texture:
+        """Crossfade the uploaded styles (0 = A, 1 = B) and apply the post passes; returns the
+        finished output texture."""
         a = self._styles.get("a")
         b = self._styles.get("b", a)
         if a is None:
@@ -154,7 +155,7 @@ class Pipeline:
 
         current = ping[0]
         self._draw("crossfade", current[1], {"style_a": a, "style_b": b},
-                   mix_b=min(max(mix_b, 0.0), 1.0))
+                   xfade=min(max(xfade, 0.0), 1.0))
         for name in POST_PASSES:
             if not pass_is_active(name, post):
                 if name == "trails" and self._history_live:

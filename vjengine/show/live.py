@@ -204,7 +204,7 @@ class Engine:
                 continue
             self.folded[slug] = self.backend.prepare(result)
             self.loader.watch(result)
-            state.style_loaded(slug, result.config)
+            state.style_loaded(slug)
             reported.append((slug, result.content_hash))
             log.info("style loaded: %s", slug)
         shown = {self.frame.style_a, self.frame.style_b} if self.frame else set()
@@ -220,7 +220,7 @@ class Engine:
             if self.stats.frames + 1 == self.fault_frame:
                 raise RuntimeError(f"fault injected into frame {self.fault_frame} (VJ_INJECT_FRAME_FAULT)")
             self.renderer.render(t, dt, frame.features, frame.params, self.folded.get(frame.style_a),
-                                 self.folded.get(frame.style_b), frame.morph)
+                                 self.folded.get(frame.style_b), frame.blend_mode)
         except Exception:  # the show goes on: keep the last good picture, log the first of a kind
             self.errors["frame"] += 1
             if self.errors["frame"] == 1:
@@ -255,7 +255,7 @@ class Engine:
             f"input {getattr(self.source, 'status', '?')}  [{'#' * bars}{'-' * (20 - bars)}] "
             f"{level_db:5.1f} dB  overruns {self.source.ring.overruns}",
             f"A {frame.style_a if frame else '-'}   B {(frame.style_b if frame else None) or '-'}   "
-            f"xfade {frame.crossfade if frame else 0:.2f}   preset {status.get('preset') or '-'}",
+            f"xfade {frame.params['xfade'] if frame else 0:.2f}   preset {status.get('preset') or '-'}",
             f"late {self.stats.late}  errors {sum(self.errors.values())}  dropped {status['dropped']}  "
             f"rejected {status.get('control_rejected', 0)}",
             *([f"link  peers {status['link_peers']}  {status['link_bpm']:6.1f} BPM  bar "
@@ -279,7 +279,7 @@ class Engine:
             "hops": self.analysis.hops, "silent_hops": self.analysis.silent_hops,
             "overruns": self.source.ring.overruns,
             "style_a": frame.style_a if frame else None, "style_b": frame.style_b if frame else None,
-            "xfade": round(frame.crossfade, 3) if frame else 0.0, "hud": self.hud,
+            "xfade": round(frame.params["xfade"], 3) if frame else 0.0, "hud": self.hud,
             "late": self.stats.late, "errors": dict(self.errors),
             "windows": 1 + (self.preview is not None),
             "recorded": self.recorder.written if self.recorder else 0,

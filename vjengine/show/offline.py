@@ -62,7 +62,7 @@ def control_for(job: RenderJob) -> ControlState:
     for target, style in ((events.STYLE_A, job.style_a), (events.STYLE_B, job.style_b)):
         if style is not None:
             control.handle(ControlEvent(target, style.slug, source="render"))
-            control.style_loaded(style.slug, style.config)
+            control.style_loaded(style.slug)
     for name, value in job.params.items():
         control.params.set(name, value)
     control.params.jump()
@@ -113,7 +113,7 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
             if job.style_b is not None:
                 params = {**params, "xfade": beat_swing(frame.position, job.xfade_beats)}
             renderer.render(t, 1.0 / job.fps if i else 0.0, frame.features, params,
-                            folded.get(frame.style_a), folded.get(frame.style_b), frame.morph)
+                            folded.get(frame.style_a), folded.get(frame.style_b), frame.blend_mode)
             encoder.write(pipeline.read_rgb())
             advance()
         path = encoder.finish()

@@ -128,13 +128,13 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
                 dt = covered[0].dt if job.fps is None else (0.0 if previous_t is None else t - previous_t)
                 previous_t = t
                 renderer.render(t, dt, frame.features, frame.params, folded.get(frame.style_a),
-                                folded.get(frame.style_b), frame.morph)
+                                folded.get(frame.style_b), frame.blend_mode)
                 for record in covered:
                     for slug, digest in record.loads:
                         if digest is None:
                             control.style_failed(slug, "it failed to load during the show")
                         else:
-                            control.style_loaded(slug, styles[slug].config)
+                            control.style_loaded(slug)
                 picture = pipeline.read_rgb()
                 if job.frames_dir is not None:
                     name = f"frame-{covered[-1].f:06d}.png" if job.fps is None else f"frame-{index:06d}.png"

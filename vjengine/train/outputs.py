@@ -42,7 +42,7 @@ def strip_states() -> list[tuple[str, torch.Tensor]]:
 def render_state(model: CPPN, state: torch.Tensor, width: int, height: int) -> np.ndarray:
     """uint8 [height, width, 3]: exactly what the engine's reference backend shows for the state."""
     frame = FrameInputs(t=0.0, conditioning=tuple(float(v) for v in state), transform=IDENTITY,
-                        crossfade=0.0, post=PostParams())
+                        xfade=0.0, post=PostParams())
     return ReferenceBackend().evaluate([model.eval()], width, height, frame)[0]
 
 
