@@ -15,7 +15,7 @@ from vjengine.control import events
 from vjengine.control.events import ControlEvent
 from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.presets import PresetError, PresetLibrary, Scene, TransitionSettings
-from vjengine.control.routes import CURVES, SOURCES, Route, apply_routes, source_value
+from vjengine.control.routes import CURVES, SOURCES, Route
 from vjengine.control.state import ControlState
 from vjengine.control.transitions import MODES, QUANTISE
 
@@ -149,23 +149,6 @@ def test_shipped_presets_load_and_partial_scenes_leave_the_rest_alone():
     assert len(state.routes) == 2
     state.handle(ControlEvent(events.PRESET, "default"))
     assert state.params.target == {spec.name: spec.default for spec in PARAMS} and state.routes == ()
-
-
-def test_routes_add_their_amount_in_normalised_units_through_the_curve():
-    features = AudioFeatures(bass_att=1.5, onset_t=0.0, rms=1.0)
-    base = {spec.name: spec.default for spec in PARAMS}
-    assert source_value("bass", features, 0.0) == 0.5
-    assert source_value("level", features, 0.0) == 1.0
-    assert source_value("onset", features, 0.0) == 1.0
-    routed = apply_routes(base, [Route("bass", "hue", 0.4, "square"), Route("onset", "hue", 0.1)],
-                          features, 0.0)
-    assert routed["hue"] == pytest.approx(0.4 * 0.25 + 0.1)
-    assert routed["zoom"] == base["zoom"]
-    zoom = apply_routes(base, [Route("bass", "zoom", 0.25, "sqrt")], features, 0.0)["zoom"]
-    assert zoom == pytest.approx(SPECS["zoom"].from_normalised(0.5 + 0.25 * 0.5 ** 0.5))
-    clamped = apply_routes(base, [Route("level", "brightness", 1.0)], features, 0.0)
-    assert clamped["brightness"] == SPECS["brightness"].hi
-    assert apply_routes(base, [Route("onset", "hue", 1.0)], features, 10.0)["hue"] == pytest.approx(0.0)
 
 
 def test_presets_command_lists_scenes_and_maps_and_flags_bad_files(tmp_path, capsys):

@@ -15,7 +15,7 @@ from vjengine.model import conditioning
 from vjengine.model.coords import CoordinateTransform
 from vjengine.model.cppn import MAX_DEPTH, MAX_WIDTH, CPPNConfig
 from vjengine.errors import InputError
-from vjengine.modulate import TIME_PERIOD, FrameInputs, PostParams
+from vjengine.modulate import TIME_PERIOD, FrameInputs, PostParams, modulate
 from vjengine.render.backends.glsl import is_software, shader_source
 from vjengine.render.evaluate import GLSLBackend, ReferenceBackend, cuda_available, make_backend
 from vjengine.render.export_glsl import export_source
@@ -130,9 +130,8 @@ def test_pictures_stay_on_the_gpu_and_crossfade_like_uploaded_ones(gl_context, m
         gpu, host = Pipeline(gl_context, (96, 54)), Pipeline(gl_context, (96, 54))
         renderer = FrameRenderer(backend, gpu, (48, 27))
         params = {**ParamState().current, "xfade": 0.3, "zoom": 1.2}
-        inputs = renderer.render(1.0, 0.0, AudioFeatures(t=1.0, rms=0.2), params, fa, fb,
-                                 "crossfade")
-        assert inputs is not None and inputs.xfade == pytest.approx(0.3)
+        inputs = modulate(AudioFeatures(t=1.0, rms=0.2), params, 1.0)
+        assert renderer.draw(inputs, fa, fb, "crossfade") and inputs.xfade == pytest.approx(0.3)
         shown = gpu.read_rgb()
         for slot, picture in zip("ab", backend.evaluate([fa, fb], 48, 27, inputs)):
             host.upload(slot, picture)

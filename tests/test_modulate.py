@@ -1,11 +1,17 @@
-"""Modulation: audio features and parameters drive the frame inputs, purely and safely."""
+"""Modulation: audio features, parameters and routes drive the frame inputs, purely and safely."""
 
 import math
 
+import pytest
+
+from vjengine.audio import scale
 from vjengine.audio.features import AudioFeatures
-from vjengine.control.params import ParamState
+from vjengine.control.params import SPECS, ParamState
+from vjengine.control.routes import CURVES, SOURCES, Route
 from vjengine.model import conditioning
-from vjengine.modulate import MAX_FLASH_HZ, SceneState, modulate
+from vjengine.modulate import MAX_FLASH_HZ, Modulator, SceneState, apply_routes, modulate
+
+pytestmark = pytest.mark.unit
 
 PARAMS = ParamState().current
 
@@ -63,3 +69,52 @@ def test_eased_features_head_to_rest():
     rest = loud.eased_to_rest(1.0)
     assert (rest.rms, rest.bass, rest.bass_att, rest.confidence) == (0.0, 1.0, 1.0, 0.0)
     assert rest.bpm == 128.0
+
+
+def test_the_cppn_routes_and_osc_out_read_one_feature_scale():
+    features = AudioFeatures(t=2.0, bass_att=1.5, mid_att=0.5, treble_att=3.0, rms=0.1, onset_t=1.9)
+    values = scale.scaled(features, 2.0)
+    assert set(values) == set(SOURCES) == set(scale.REST)
+    assert (values["bass"], values["mid"], values["treble"]) == (0.75, 0.25, 1.0)
+    assert values["level"] == pytest.approx(40 / 60) and values["onset"] == pytest.approx(math.exp(-0.1 / 0.15))
+    c = modulate(features, PARAMS, 2.0).conditioning
+    assert [c[conditioning.INDEX[name]] for name in ("bass", "mid", "treble", "onset", "level")] == [
+        values[name] for name in ("bass", "mid", "treble", "onset", "level")]
+    rest = scale.scaled(AudioFeatures(), 0.0)
+    assert rest == scale.REST  # silence, no events: every feature at rest
+    assert [float(x) for x in conditioning.rest_state()[4:]] == [0.5, 0.5, 0.5, 0.0, 0.0]
+
+
+def test_a_route_moves_its_amount_from_rest_to_full_through_any_curve():
+    base = dict(PARAMS)
+    for curve in CURVES:
+        route = Route("bass", "hue", 0.4, curve)
+        at_rest = apply_routes(base, [route], AudioFeatures(bass_att=1.0), 0.0)["hue"]
+        full = apply_routes(base, [route], AudioFeatures(bass_att=2.0), 0.0)["hue"]
+        quiet = apply_routes(base, [route], AudioFeatures(bass_att=0.5), 0.0)["hue"]
+        assert at_rest == base["hue"] and full == pytest.approx(0.4), curve
+        assert quiet == 0.0  # below the average the hue moves the other way (clamped at its range)
+    linear = Route("bass", "zoom", 0.3)  # linear: 0.3 x (energy / average - 1)
+    zoom = apply_routes(base, [linear], AudioFeatures(bass_att=1.5), 0.0)["zoom"]
+    assert zoom == pytest.approx(SPECS["zoom"].from_normalised(SPECS["zoom"].to_normalised(1.0) + 0.15))
+
+
+def test_routes_add_up_clamp_to_the_schema_and_leave_other_parameters():
+    features = AudioFeatures(onset_t=0.0, rms=1.0)
+    routed = apply_routes(PARAMS, [Route("level", "hue", 0.4, "square"), Route("onset", "hue", 0.1)],
+                          features, 0.0)
+    assert routed["hue"] == pytest.approx(0.5) and routed["zoom"] == PARAMS["zoom"]
+    clamped = apply_routes(PARAMS, [Route("level", "brightness", 1.0)], features, 0.0)
+    assert clamped["brightness"] == SPECS["brightness"].hi
+    assert apply_routes(PARAMS, [Route("onset", "hue", 1.0)], features, 10.0)["hue"] == pytest.approx(0.0)
+    assert apply_routes(PARAMS, (), features, 0.0) is PARAMS
+
+
+def test_the_modulator_integrates_routed_speed_and_spin():
+    modulator = Modulator()
+    params = {**PARAMS, "speed": 1.0, "spin": 0.0}
+    loud = AudioFeatures(rms=1.0)
+    for _ in range(10):
+        modulator.step(0.0, 0.1, loud, params, [Route("level", "spin", 0.5)])
+    assert modulator.scene.time == pytest.approx(1.0)
+    assert modulator.scene.angle == pytest.approx(1.0 * SPECS["spin"].hi * 2 * math.pi / 10.0)

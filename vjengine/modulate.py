@@ -1,20 +1,26 @@
-"""AudioFeatures + parameters + time -> FrameInputs: the pure heart of "audio-reactive"."""
+"""AudioFeatures + parameters + routes + time -> FrameInputs: the pure heart of "audio-reactive".
+
+Every audio feature enters on the one feature scale of audio.scale: the CPPN's conditioning, the
+modulation routes (and `--osc-out`) read the same values.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from vjengine.audio import scale
 from vjengine.audio.features import AudioFeatures
+from vjengine.audio.scale import BEAT_DECAY, envelope
+from vjengine.control.params import SPECS
+from vjengine.control.routes import CURVES, Route
 from vjengine.model import conditioning
 from vjengine.model.coords import CoordinateTransform
 
 TIME_PERIOD = 16.0  # seconds of scene time for one turn of the slow time phase (at speed 1)
-ONSET_DECAY = 0.15  # seconds for the onset envelope to fall to 1/e
-BEAT_DECAY = 0.12  # seconds for the beat envelope (zoom pulse, flash) to fall to 1/e
 STROBE_SECONDS = 0.04  # how long one strobe flash lasts
 MAX_FLASH_HZ = 3.0  # photosensitivity limit for flashes and strobes
-LEVEL_FLOOR_DB = -60.0
 
 
 @dataclass(frozen=True)
@@ -54,23 +60,6 @@ class FrameInputs:
     post: PostParams
 
 
-def envelope(t: float, event_t: float, decay: float) -> float:
-    """1 at an event, falling exponentially after it; 0 before the first event."""
-    if not math.isfinite(event_t) or t < event_t:
-        return 0.0
-    return math.exp(-(t - event_t) / decay)
-
-
-def _band(value: float, reactivity: float) -> float:
-    """Relative band energy (1 = average) -> 0..1 with 0.5 at the average."""
-    return min(max(0.5 * (1.0 + reactivity * (value - 1.0)), 0.0), 1.0)
-
-
-def _level(rms: float, reactivity: float) -> float:
-    db = 20.0 * math.log10(max(rms, 1e-9))
-    return min(max(reactivity * (db - LEVEL_FLOOR_DB) / -LEVEL_FLOOR_DB, 0.0), 1.0)
-
-
 def flash_allowed(features: AudioFeatures) -> bool:
     """Whether the current beat may flash: beats are thinned so flashes stay <= MAX_FLASH_HZ."""
     if features.period <= 0:
@@ -85,13 +74,12 @@ def conditioning_vector(features: AudioFeatures, params: dict[str, float], t: fl
     reactivity = params["reactivity"]
     time_phase = 2 * math.pi * scene.time / TIME_PERIOD
     beat_phase = 2 * math.pi * features.beat_phase(t)
-    onset = min(reactivity * envelope(t, features.onset_t, ONSET_DECAY), 1.0)
     values = {
         "time_sin": math.sin(time_phase), "time_cos": math.cos(time_phase),
         "beat_sin": math.sin(beat_phase), "beat_cos": math.cos(beat_phase),
-        "bass": _band(features.bass_att, reactivity), "mid": _band(features.mid_att, reactivity),
-        "treble": _band(features.treble_att, reactivity), "onset": onset,
-        "level": _level(features.rms, reactivity),
+        "bass": scale.band(features.bass_att, reactivity), "mid": scale.band(features.mid_att, reactivity),
+        "treble": scale.band(features.treble_att, reactivity),
+        "onset": scale.onset(features, t, reactivity), "level": scale.level(features.rms, reactivity),
     }
     return tuple(values[name] for name in conditioning.NAMES)
 
@@ -119,3 +107,42 @@ def modulate(features: AudioFeatures, params: dict[str, float], t: float,
         t=t, conditioning=conditioning_vector(features, params, t, scene), transform=transform,
         xfade=params["xfade"], post=post,
     )
+
+
+def route_offset(route: Route, features: dict[str, float]) -> float:
+    """How far a route moves its parameter (normalised units) for these scaled features: `amount`
+    at 1, nothing at the feature's rest, through the route's curve."""
+    curve = CURVES[route.curve]
+    rest = curve(scale.REST[route.source])
+    return route.amount * (curve(features[route.source]) - rest) / (1.0 - rest)
+
+
+def apply_routes(params: dict[str, float], routes: Iterable[Route], features: AudioFeatures,
+                 t: float) -> dict[str, float]:
+    """Parameter values with every route's offset added in normalised units, clamped by the schema."""
+    routes = tuple(routes)
+    if not routes:
+        return params
+    values = scale.scaled(features, t)
+    offsets: dict[str, float] = {}
+    for route in routes:
+        offsets[route.param] = offsets.get(route.param, 0.0) + route_offset(route, values)
+    out = dict(params)
+    for name, offset in offsets.items():
+        spec = SPECS[name]
+        out[name] = spec.from_normalised(spec.to_normalised(params[name]) + offset)
+    return out
+
+
+class Modulator:
+    """Frame after frame: routes applied, scene time and spin integrated, frame inputs made."""
+
+    def __init__(self):
+        self.scene = SceneState()
+
+    def step(self, t: float, dt: float, features: AudioFeatures, params: dict[str, float],
+             routes: Iterable[Route] = ()) -> FrameInputs:
+        """The inputs of the frame at audio time t, dt after the previous one."""
+        routed = apply_routes(params, routes, features, t)
+        self.scene = self.scene.advanced(dt, routed)
+        return modulate(features, routed, t, self.scene)

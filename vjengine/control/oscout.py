@@ -13,6 +13,7 @@ from typing import Any
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
+from vjengine.audio import scale
 from vjengine.audio.features import AudioFeatures
 from vjengine.control.osc import OscCommand, message
 from vjengine.errors import InputError
@@ -23,8 +24,9 @@ OUT_COMMANDS: tuple[OscCommand, ...] = (
     OscCommand("/vj/out/beat", "i", "on each beat of the active tempo source: the beat count"),
     OscCommand("/vj/out/onset", "i", "on each onset: the onset count"),
     OscCommand("/vj/out/tempo", "f s", "when the tempo or its source changes: BPM and source name"),
-    OscCommand("/vj/out/bands", "f f f", "every frame: bass, mid, treble (1.0 = their running average)"),
-    OscCommand("/vj/out/level", "f", "every frame: RMS level 0..1"),
+    OscCommand("/vj/out/bands", "f f f",
+               "every frame: bass, mid, treble 0..1 (0.5 = their running average)"),
+    OscCommand("/vj/out/level", "f", "every frame: loudness 0..1 (-60 dB -> 0, 0 dB -> 1)"),
     OscCommand("/vj/out/phase", "f", "every frame: position within the beat, 0..1"),
 )
 
@@ -71,7 +73,7 @@ class OscSender:
 
 
 class FeatureOut:
-    """--osc-out: the show's beat, onsets, tempo and bands for other software."""
+    """--osc-out: the show's beat, onsets, tempo, and its features on the one scale (audio.scale)."""
 
     def __init__(self, sender: OscSender):
         self.sender = sender
@@ -90,11 +92,11 @@ class FeatureOut:
         if tempo != self._tempo:
             builders.append(message("/vj/out/tempo", float(tempo[0]), tempo[1]))
         self._beat_count, self._onset_count, self._tempo = features.beat_count, features.onset_count, tempo
+        values = scale.scaled(features, t)
         builders += [
-            message("/vj/out/bands", float(features.bass_att), float(features.mid_att),
-                    float(features.treble_att)),
-            message("/vj/out/level", float(min(features.rms, 1.0))),
-            message("/vj/out/phase", float(features.beat_phase(t))),
+            message("/vj/out/bands", values["bass"], values["mid"], values["treble"]),
+            message("/vj/out/level", values["level"]),
+            message("/vj/out/phase", float(values["phase"])),
         ]
         self.sender.send(builders)
 

@@ -1,8 +1,8 @@
 """ControlState: the render thread's one object for the show's controls.
 
 Per frame the render loop hands it every ControlEvent (bus and MIDI), calls `update(t, features)`,
-and reads the returned ControlFrame: smoothed parameter values (with modulation routes, and "xfade"
-after transitions), the styles on decks A and B, the scene's blend mode, and the features with the
+and reads the returned ControlFrame: smoothed parameter values ("xfade" after transitions), the
+scene's modulation routes and blend mode, the styles on decks A and B, and the features with the
 active tempo source. Loading styles is the caller's job, off the render thread:
 it loads `wanted_styles()` and reports back with `style_loaded` or `style_failed`; a deck only
 shows a style once it is loaded, and a failed style leaves the deck as it was.
@@ -28,7 +28,7 @@ from vjengine.control.presets import (
     Scene,
     TransitionSettings,
 )
-from vjengine.control.routes import Route, apply_routes
+from vjengine.control.routes import Route
 from vjengine.control.tempo import TempoEngine
 from vjengine.control.transitions import MAX_BEATS, Transition, next_boundary
 
@@ -42,7 +42,8 @@ MAX_LOGGED_PRESET_ERRORS = 256  # distinct preset errors logged; later ones are 
 class ControlFrame:
     """What the frame path needs from the controls this frame."""
 
-    params: dict[str, float]  # smoothed + routed values; "xfade" after transitions (0 = A, 1 = B)
+    params: dict[str, float]  # smoothed values; "xfade" after transitions (0 = A, 1 = B)
+    routes: tuple[Route, ...]  # the scene's modulation routes, for modulate to apply
     style_a: str | None
     style_b: str | None
     blend_mode: str  # the scene's: how render blends the two styles (control.transitions.MODES)
@@ -399,13 +400,13 @@ class ControlState:
         values = dict(self.params.advance(dt))
         self._advance_decks(position)
         values["xfade"] = self._advance_transition(position)
-        values = apply_routes(values, self.routes, tempo_features, t)
         a, b = self.decks["a"].shown, self.decks["b"].shown
         if a is None or b is None:
             values["xfade"] = float(a is None and b is not None)
         self._xfade = values["xfade"]
         self._publish(tempo_features, t)
-        return ControlFrame(values, a, b, self.transition_settings.mode, tempo_features, position)
+        return ControlFrame(values, self.routes, a, b, self.transition_settings.mode, tempo_features,
+                            position)
 
     def _publish(self, features: AudioFeatures, t: float) -> None:
         tempo = (round(features.bpm, 1), features.tempo_source)

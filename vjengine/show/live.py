@@ -24,13 +24,13 @@ from vjengine.control.state import ControlFrame
 from vjengine.demo import demo_track
 from vjengine.errors import InputError
 from vjengine.show.journal import FrameRecord, JournalWriter, SessionRecorder, show_description
-from vjengine.modulate import envelope
+from vjengine.audio.scale import envelope
+from vjengine.modulate import Modulator
 from vjengine.render.adaptive import AdaptiveScale
 from vjengine.render.evaluate import FoldedWeights, check_backend_name, make_backend
-from vjengine.render.frame import FrameRenderer
+from vjengine.render.frame import FrameRenderer, internal_size
 from vjengine.render.gl import Pipeline
 from vjengine.render.hud import Presenter
-from vjengine.show.offline import internal_size
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
 from vjengine.render.window import Window, init_glfw
@@ -112,6 +112,7 @@ class Engine:
             self.presenters["preview"] = Presenter(self.preview.ctx)
             self.output.make_current()
         self.adaptive = AdaptiveScale(render.fps, render.render_scale, enabled=render.adaptive)
+        self.modulator = Modulator()
         self.renderer = FrameRenderer(self.backend, self.pipeline,
                                       internal_size(self.pipeline.size, self.adaptive.scale))
         for window in (self.output, self.preview):
@@ -219,8 +220,9 @@ class Engine:
         try:
             if self.stats.frames + 1 == self.fault_frame:
                 raise RuntimeError(f"fault injected into frame {self.fault_frame} (VJ_INJECT_FRAME_FAULT)")
-            self.renderer.render(t, dt, frame.features, frame.params, self.folded.get(frame.style_a),
-                                 self.folded.get(frame.style_b), frame.blend_mode)
+            inputs = self.modulator.step(t, dt, frame.features, frame.params, frame.routes)
+            self.renderer.draw(inputs, self.folded.get(frame.style_a), self.folded.get(frame.style_b),
+                               frame.blend_mode)
         except Exception:  # the show goes on: keep the last good picture, log the first of a kind
             self.errors["frame"] += 1
             if self.errors["frame"] == 1:

@@ -15,10 +15,10 @@ from vjengine.audio.filesource import decode, hops
 from vjengine.control import events
 from vjengine.control.events import ControlEvent
 from vjengine.control.state import ControlState
-from vjengine.errors import InputError
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
-from vjengine.render.frame import FrameRenderer
+from vjengine.modulate import Modulator
+from vjengine.render.frame import FrameRenderer, internal_size
 from vjengine.render.gl import Pipeline, create_offscreen_context
 from vjengine.styles.store import Style
 
@@ -40,13 +40,6 @@ class RenderJob:
     backend: str = "auto"
     params: dict[str, float] = field(default_factory=dict)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
-
-
-def internal_size(size: tuple[int, int], scale: float) -> tuple[int, int]:
-    """The CPPN's resolution for an output size and render scale (at least 16 pixels a side)."""
-    if not 0.0 < scale <= 1.0:
-        raise InputError(f"--render-scale {scale}: expected a number in (0, 1]")
-    return max(16, round(size[0] * scale)), max(16, round(size[1] * scale))
 
 
 def beat_swing(position: float, beats: float) -> float:
@@ -100,6 +93,7 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
             make_backend(job.backend, ctx) as backend, render_progress(n_frames, show_progress) as advance:
         folded = {style.slug: backend.prepare(style) for style in (job.style_a, job.style_b) if style}
         renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
+        modulator = Modulator()
         features = analyzer.features
         for i in range(n_frames):
             t = i / job.fps
@@ -112,8 +106,8 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
             params = frame.params
             if job.style_b is not None:
                 params = {**params, "xfade": beat_swing(frame.position, job.xfade_beats)}
-            renderer.render(t, 1.0 / job.fps if i else 0.0, frame.features, params,
-                            folded.get(frame.style_a), folded.get(frame.style_b), frame.blend_mode)
+            inputs = modulator.step(t, 1.0 / job.fps if i else 0.0, frame.features, params, frame.routes)
+            renderer.draw(inputs, folded.get(frame.style_a), folded.get(frame.style_b), frame.blend_mode)
             encoder.write(pipeline.read_rgb())
             advance()
         path = encoder.finish()

@@ -19,6 +19,7 @@ from vjengine.demo import write_wav
 from vjengine.show.journal import Journal, JournalError, SessionPlayback
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
+from vjengine.modulate import Modulator
 from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline, create_offscreen_context
 from vjengine.show.offline import render_progress
@@ -102,6 +103,7 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     backend = make_backend(job.backend or show["backend"], ctx)
     folded = {slug: backend.prepare(style) for slug, style in styles.items()}
     renderer = FrameRenderer(backend, pipeline, live_size)
+    modulator = Modulator()
     if job.frames_dir is not None:
         job.frames_dir.mkdir(parents=True, exist_ok=True)
     start = journal.frames[0].t
@@ -127,8 +129,8 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
                     renderer.internal_size = scaled(covered[-1].size, live_size, size)
                 dt = covered[0].dt if job.fps is None else (0.0 if previous_t is None else t - previous_t)
                 previous_t = t
-                renderer.render(t, dt, frame.features, frame.params, folded.get(frame.style_a),
-                                folded.get(frame.style_b), frame.blend_mode)
+                inputs = modulator.step(t, dt, frame.features, frame.params, frame.routes)
+                renderer.draw(inputs, folded.get(frame.style_a), folded.get(frame.style_b), frame.blend_mode)
                 for record in covered:
                     for slug, digest in record.loads:
                         if digest is None:
