@@ -374,8 +374,12 @@ def test_control_built_from_options_runs_a_show(tmp_path):
         assert control.state.params.current["beat_zoom"] == 0.18  # the start preset, at once
         subprocess.run([need_program("oscsend"), "127.0.0.1", str(control.osc.port), "/vj/preset", "s",
                         "calm"], check=True, timeout=TIMEOUT)
-        address, types, values = dump.wait_for(
-            "/vj/preset", pump=lambda: control.step(clock.now(), AudioFeatures()))
+        def frame():
+            for event in control.pending():
+                control.state.handle(event)
+            control.state.update(clock.now(), AudioFeatures())
+
+        address, types, values = dump.wait_for("/vj/preset", pump=frame)
         assert values == ['"calm"'] and control.state.transition_settings.beats == 16
         status = control.status()
         assert status["preset"] == "calm" and status["osc_accepted"] == 1 and status["osc_dropped"] == 0

@@ -446,13 +446,13 @@ def latency(ctx: Context) -> list[dict]:
     warm_kernel(ctx.style(1))
     engine = engine_from_args(args)
     shown: list[tuple[float, np.ndarray]] = []  # (perf time just after the swap, picture)
-    swap = engine.output.swap
+    swap = engine.stage.output.swap
 
     def swap_and_record():
         swap()
         shown.append((time.perf_counter(), engine.pipeline.read_rgb().astype(np.float32)))
 
-    engine.output.swap = swap_and_record
+    engine.stage.output.swap = swap_and_record
     sound, click_times = kick().astype(np.float32), []
 
     def play():
@@ -477,7 +477,7 @@ def latency(ctx: Context) -> list[dict]:
         with sd.OutputStream(device="pulse", channels=1, samplerate=SAMPLERATE, callback=callback,
                              latency="low"):
             time.sleep(len(track) / SAMPLERATE + 0.5)
-        engine.quit = True
+        engine.stage.quit = True
 
     player = threading.Thread(target=play, daemon=True)
     player.start()

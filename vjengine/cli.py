@@ -135,13 +135,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def engine_from_args(args: argparse.Namespace):
-    """The live Engine for parsed `run` options (also used by tools/bench.py)."""
+    """The live show for parsed `run` options (also used by tools/bench.py)."""
     from dataclasses import replace
 
-    from vjengine.show.live import AudioClock, Engine
+    from vjengine.audio.frontend import AudioFrontEnd
     from vjengine.config import EngineConfig
     from vjengine.control.options import build_control
     from vjengine.render.outputs.options import build_outputs
+    from vjengine.show.live import LiveShow
 
     if args.latency is not None and not 0.0 <= args.latency <= 150.0:
         raise InputError(f"--latency {args.latency}: expected 0..150 ms")
@@ -163,10 +164,10 @@ def engine_from_args(args: argparse.Namespace):
                      frames=args.frames, screenshot=args.screenshot, record=args.record,
                      journal=args.journal, snapshots=args.snapshots, snapshot_every=args.snapshot_every,
                      telemetry=args.telemetry, params={**config.params, **dict(args.param)})
-    clock = AudioClock()
-    control = build_control(args, clock, styles_dir=config.styles_dir)
+    front_end = AudioFrontEnd(config.audio, config.render.latency)
+    control = build_control(args, front_end.clock, styles_dir=config.styles_dir)
     outputs = build_outputs(args, config.render.fps)
-    return Engine(config, control, clock, outputs)
+    return LiveShow(config, control, front_end, outputs)
 
 
 def parse_channel(text: str) -> str:

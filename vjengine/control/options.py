@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vjengine.audio.features import AudioFeatures
 from vjengine.clock import Clock
 from vjengine.control.events import ControlBus, ControlEvent
 from vjengine.control.link import LinkTempo, add_link_options, build_link
@@ -17,7 +16,7 @@ from vjengine.control.midimap import DEFAULT_MAP, MidiMapLibrary, MidiMapper
 from vjengine.control.osc import DEFAULT_HOST, DEFAULT_PORT, OscServer
 from vjengine.control.oscout import FeatureOut, Feedback, OscSender, parse_target
 from vjengine.control.presets import SLOT_COUNT, PresetError, PresetLibrary
-from vjengine.control.state import ControlFrame, ControlState
+from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 from vjengine.paths import PRESETS
 from vjengine.styles.store import SLUG_PATTERN, STYLE_FILE
@@ -67,7 +66,7 @@ def default_slots(styles_dir: Path | None) -> tuple[str, ...]:
 
 @dataclass
 class Control:
-    """Everything the control options built; the render thread uses `state` (or `step`)."""
+    """Everything the control options built; the render thread hands `pending()` events to `state`."""
 
     bus: ControlBus
     state: ControlState
@@ -93,15 +92,6 @@ class Control:
         yield from self.bus.drain()
         if self.midi is not None:
             yield from self.midi.iter_pending()
-
-    def step(self, t: float, features: AudioFeatures,
-             handled: list[ControlEvent] | None = None) -> ControlFrame:
-        """One frame: handle every pending event (appended to `handled` if given), then update."""
-        for event in self.pending():
-            self.state.handle(event)
-            if handled is not None:
-                handled.append(event)
-        return self.state.update(t, features)
 
     def status(self) -> dict[str, object]:
         """Counters and tempo for the HUD, as one flat dict; `dropped` totals the inputs dropped."""

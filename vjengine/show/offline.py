@@ -1,11 +1,11 @@
-"""Offline render: an audio file through the live frame path on a manual clock, into an MP4."""
+"""Offline render (`vjengine render`): an audio file through the frame core, frame by frame, into an MP4."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -14,12 +14,14 @@ from vjengine.audio.analysis import AnalysisConfig, Analyzer
 from vjengine.audio.filesource import decode, hops
 from vjengine.control import events
 from vjengine.control.events import ControlEvent
-from vjengine.control.state import ControlState
+from vjengine.control.state import ControlFrame, ControlState
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
-from vjengine.modulate import Modulator
 from vjengine.render.frame import FrameRenderer, internal_size
 from vjengine.render.gl import Pipeline, create_offscreen_context
+from vjengine.show.core import FrameCore
+from vjengine.show.sinks import Sinks, VideoSink
+from vjengine.show.styles import PreparedStyles
 from vjengine.styles.store import Style
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,14 @@ def beat_swing(position: float, beats: float) -> float:
     if beats <= 0:
         return 0.0
     return 1.0 - abs(((position / beats) % 2.0) - 1.0)
+
+
+def swinging(beats: float) -> Callable[[ControlFrame], ControlFrame]:
+    """The frame core's automation for a render with two styles: the crossfade follows beat_swing."""
+    def swing(frame: ControlFrame) -> ControlFrame:
+        return replace(frame, params={**frame.params, "xfade": beat_swing(frame.position, beats)})
+
+    return swing
 
 
 def control_for(job: RenderJob) -> ControlState:
@@ -85,31 +95,24 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
     analyzer = Analyzer(job.analysis)
     hop_stream = hops(samples, job.analysis.hop_size)
     hop_seconds = job.analysis.hop_size / job.analysis.samplerate
-
     ctx = create_offscreen_context()
     pipeline = Pipeline(ctx, job.size)
-    control = control_for(job)
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
             make_backend(job.backend, ctx) as backend, render_progress(n_frames, show_progress) as advance:
-        folded = {style.slug: backend.prepare(style) for style in (job.style_a, job.style_b) if style}
+        styles = PreparedStyles(backend, [style for style in (job.style_a, job.style_b) if style])
         renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
-        modulator = Modulator()
-        features = analyzer.features
+        video = Sinks([VideoSink(encoder, 0.0, job.fps, n_frames, advance)])
+        core = FrameCore(control_for(job), styles, renderer, video,
+                         automation=swinging(job.xfade_beats) if job.style_b is not None else None)
         for i in range(n_frames):
             t = i / job.fps
             while analyzer.features.t + hop_seconds <= t + 1e-9:
                 hop = next(hop_stream, None)
                 if hop is None:
                     break
-                features = analyzer.process(hop)
-            frame = control.update(t, features)
-            params = frame.params
-            if job.style_b is not None:
-                params = {**params, "xfade": beat_swing(frame.position, job.xfade_beats)}
-            inputs = modulator.step(t, 1.0 / job.fps if i else 0.0, frame.features, params, frame.routes)
-            renderer.draw(inputs, folded.get(frame.style_a), folded.get(frame.style_b), frame.blend_mode)
-            encoder.write(pipeline.read_rgb())
-            advance()
+                analyzer.process(hop)
+            core.step(t, 1.0 / job.fps if i else 0.0, analyzer.features)
+        core.sinks.close()
         path = encoder.finish()
     ctx.release()
     log.info("rendered %d frames (%.2f s) to %s", n_frames, duration, path)

@@ -1,4 +1,4 @@
-"""Replay a show journal offline: the live frame path again, at any size and frame rate, into an MP4."""
+"""Replay a show journal (`vjengine replay`): the frame core again, at any size and rate, into an MP4."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
 from vjengine.audio.analysis import AnalysisConfig, Analyzer
 from vjengine.audio.filesource import hops
 from vjengine.control.midimap import MidiMapLibrary, MidiMapper
@@ -16,13 +14,15 @@ from vjengine.control.options import start_scene
 from vjengine.control.presets import PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.demo import write_wav
-from vjengine.show.journal import Journal, JournalError, SessionPlayback
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
-from vjengine.modulate import Modulator
 from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline, create_offscreen_context
+from vjengine.show.core import FrameCore
+from vjengine.show.journal import Journal, JournalError, SessionPlayback
 from vjengine.show.offline import render_progress
+from vjengine.show.sinks import SnapshotSink, Sinks, VideoSink
+from vjengine.show.styles import PreparedStyles
 from vjengine.styles.store import Style, StyleError, find_style
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,9 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     session = SessionPlayback() if any(r.session is not None for r in journal.frames) else None
     control = replay_control(journal, session)
     ctx = create_offscreen_context()
-    pipeline = Pipeline(ctx, size)
     backend = make_backend(job.backend or show["backend"], ctx)
-    folded = {slug: backend.prepare(style) for slug, style in styles.items()}
-    renderer = FrameRenderer(backend, pipeline, live_size)
-    modulator = Modulator()
+    renderer = FrameRenderer(backend, Pipeline(ctx, size), live_size)
+    prepared = PreparedStyles(backend, styles.values())
     if job.frames_dir is not None:
         job.frames_dir.mkdir(parents=True, exist_ok=True)
     start = journal.frames[0].t
@@ -115,45 +113,27 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
         audio = write_wav(Path(tmp) / "audio.wav", journal.audio[first:], analysis.samplerate)
         with VideoEncoder(job.output, size, fps, audio=audio) as encoder, \
                 render_progress(n_video, show_progress) as advance:
-            previous_t, picture, written = None, None, 0
-            for index, (t, covered) in enumerate(steps):
-                for record in covered:
-                    for event in record.events:
-                        control.handle(event)
+            video = VideoSink(encoder, start, fps, n_video, advance)
+            sinks = Sinks([video] if job.frames_dir is None else [video, SnapshotSink(job.frames_dir, 1)])
+            core = FrameCore(control, prepared, renderer, sinks)
+            previous_t = None
+            for t, covered in steps:
                 while analyzer.hops < (covered[-1].hops if covered else 0):
                     analyzer.process(next(hop_stream))
-                if session is not None and covered:
-                    session.current = covered[-1].session
-                frame = control.update(t, analyzer.features)
                 if covered:
                     renderer.internal_size = scaled(covered[-1].size, live_size, size)
+                    if session is not None:
+                        session.current = covered[-1].session
                 dt = covered[0].dt if job.fps is None else (0.0 if previous_t is None else t - previous_t)
                 previous_t = t
-                inputs = modulator.step(t, dt, frame.features, frame.params, frame.routes)
-                renderer.draw(inputs, folded.get(frame.style_a), folded.get(frame.style_b), frame.blend_mode)
-                for record in covered:
-                    for slug, digest in record.loads:
-                        if digest is None:
-                            control.style_failed(slug, "it failed to load during the show")
-                        else:
-                            control.style_loaded(slug)
-                picture = pipeline.read_rgb()
-                if job.frames_dir is not None:
-                    name = f"frame-{covered[-1].f:06d}.png" if job.fps is None else f"frame-{index:06d}.png"
-                    Image.fromarray(picture).save(job.frames_dir / name)
-                while written < n_video and start + written / fps <= t + 1e-9:
-                    encoder.write(picture)
-                    written += 1
-                    advance()
-            while written < n_video and picture is not None:
-                encoder.write(picture)
-                written += 1
-                advance()
+                prepared.arrive(load for record in covered for load in record.loads)
+                core.step(t, dt, analyzer.features, [event for record in covered for event in record.events])
+            sinks.close()
             path = encoder.finish()
     backend.close()
     ctx.release()
     log.info("replayed %d live frames into %d frames at %gx%g, %g fps: %s",
-             len(journal.frames), written, *size, fps, path)
+             len(journal.frames), video.written, *size, fps, path)
     return path
 
 

@@ -1,4 +1,4 @@
-"""Telemetry: frame-time statistics and counters of the live engine, for the HUD and a JSON-lines log."""
+"""Telemetry: frame-time statistics of the live show, and the JSON-lines log of its status."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class FrameStats:
         self.work: deque[float] = deque(maxlen=window)
         self.frames = 0
         self.late = 0  # frames whose work overran the frame budget
+        self._logged = 0  # frames whose intervals since_logged() has returned
 
     def add(self, interval: float, work: float, budget: float) -> None:
         self.frames += 1
@@ -30,6 +31,11 @@ class FrameStats:
         """Frame intervals (s) of the frames after the first `frames` (as many as the window holds)."""
         count = min(self.frames - frames, len(self.intervals))
         return list(self.intervals)[-count:] if count > 0 else []
+
+    def since_logged(self) -> list[float]:
+        """Intervals (ms) of the frames since the last call, for the telemetry log."""
+        intervals, self._logged = self.since(self._logged), self.frames
+        return [round(x * 1000.0, 2) for x in intervals]
 
     def fps(self) -> float:
         return len(self.intervals) / sum(self.intervals) if self.intervals else 0.0

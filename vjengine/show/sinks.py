@@ -1,0 +1,198 @@
+"""Frame sinks: where each finished frame goes (journal, snapshots, recorder, outputs, video files).
+
+The core hands every frame to each sink of its `Sinks` in turn, through `Sinks.send`: the one
+place where a sink's time and failures can be observed. A sink that wants the picture calls
+`frame.rgb()`; the first call reads it back from the GPU, later ones share that read-back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from vjengine.control.events import ControlEvent
+from vjengine.control.state import ControlFrame
+from vjengine.control.tempo import TempoReading
+from vjengine.render.encoder import VideoEncoder
+from vjengine.render.outputs.options import Outputs
+from vjengine.render.recorder import Recorder
+from vjengine.show.journal import FrameRecord, JournalWriter
+
+
+@dataclass
+class Frame:
+    """One finished frame, as the core made it."""
+
+    index: int  # frames before this one
+    t: float  # frame time on the show's clock (s)
+    dt: float
+    hops: int  # audio hops analysed for the features this frame used
+    size: tuple[int, int]  # the CPPN's internal resolution
+    events: list[ControlEvent]  # applied before the frame
+    loads: list[tuple[str, str | None]]  # styles loaded (slug, content hash; None: failed)
+    control: ControlFrame
+    drawn: bool  # False while no style is loaded yet, or when drawing failed
+    started: float  # time.perf_counter() when the frame began
+    read_rgb: Callable[[], np.ndarray] = field(repr=False)
+    _rgb: np.ndarray | None = field(default=None, repr=False)
+
+    def rgb(self) -> np.ndarray:
+        """The finished picture, uint8 [height, width, 3] top row first (read back once)."""
+        if self._rgb is None:
+            self._rgb = self.read_rgb()
+        return self._rgb
+
+
+class FrameSink:
+    """Takes finished frames (render thread); `name` labels it in logs and status."""
+
+    name = "sink"
+
+    def start(self) -> None:
+        """Called once before the first frame."""
+
+    def add(self, frame: Frame) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Called once after the last frame."""
+
+
+class Sinks:
+    """The frame sinks of a show, fed in order."""
+
+    def __init__(self, sinks: Iterable[FrameSink] = ()):
+        self.sinks = list(sinks)
+
+    def append(self, sink: FrameSink) -> None:
+        self.sinks.append(sink)
+
+    def start(self) -> None:
+        for sink in self.sinks:
+            sink.start()
+
+    def send(self, frame: Frame) -> None:
+        for sink in self.sinks:
+            sink.add(frame)
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            sink.close()
+
+
+class SnapshotSink(FrameSink):
+    """Every `every`-th frame as DIR/frame-NNNNNN.png (NNNNNN: the frame's index)."""
+
+    name = "snapshots"
+
+    def __init__(self, folder: Path, every: int):
+        self.folder = Path(folder)
+        self.every = every
+
+    def add(self, frame: Frame) -> None:
+        if frame.index % self.every == 0:
+            Image.fromarray(frame.rgb()).save(self.folder / f"frame-{frame.index:06d}.png")
+
+
+class ScreenshotSink(FrameSink):
+    """The last picture as PNG when the show stops, once any frame has been drawn."""
+
+    name = "screenshot"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.last: Frame | None = None
+
+    def add(self, frame: Frame) -> None:
+        if frame.drawn or self.last is not None:
+            self.last = frame
+
+    def close(self) -> None:
+        if self.last is not None:
+            Image.fromarray(self.last.rgb()).save(self.path)
+
+
+class JournalSink(FrameSink):
+    """Each frame's record into a show journal; with Link, the session reading the frame saw."""
+
+    name = "journal"
+
+    def __init__(self, writer: JournalWriter, session: Callable[[], TempoReading | None] = lambda: None):
+        self.writer = writer
+        self.session = session
+
+    def add(self, frame: Frame) -> None:
+        self.writer.add_frame(FrameRecord(frame.index, frame.t, frame.dt, frame.hops, frame.size,
+                                          frame.events, frame.loads, self.session()))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class RecorderSink(FrameSink):
+    """The picture into `--record`'s recorder, placed by the frame's wall time."""
+
+    name = "recorder"
+
+    def __init__(self, recorder: Recorder):
+        self.recorder = recorder
+
+    def add(self, frame: Frame) -> None:
+        self.recorder.add_frame(frame.rgb(), frame.started)
+
+    def close(self) -> None:
+        self.recorder.finish()
+
+
+class OutputsSink(FrameSink):
+    """The picture to the video outputs (NDI, Syphon, Spout, virtual camera)."""
+
+    name = "outputs"
+
+    def __init__(self, outputs: Outputs):
+        self.outputs = outputs
+
+    def start(self) -> None:
+        self.outputs.start()
+
+    def add(self, frame: Frame) -> None:
+        self.outputs.send(frame.rgb())
+
+    def close(self) -> None:
+        self.outputs.close()
+
+
+class VideoSink(FrameSink):
+    """Frames into a video at a fixed rate: frame time t fills the video frames up to t, so a
+    faster or slower frame grid than the video's is re-timed (offline render and replay)."""
+
+    name = "video"
+
+    def __init__(self, encoder: VideoEncoder, start: float, fps: float, frames: int,
+                 advance: Callable[[], None] = lambda: None):
+        self.encoder = encoder
+        self.start_t = start
+        self.fps = fps
+        self.frames = frames
+        self.advance = advance
+        self.written = 0
+        self.last: np.ndarray | None = None
+
+    def add(self, frame: Frame) -> None:
+        self.last = frame.rgb()
+        while self.written < self.frames and self.start_t + self.written / self.fps <= frame.t + 1e-9:
+            self._write()
+
+    def close(self) -> None:
+        """Repeat the last picture to the video's full length."""
+        while self.written < self.frames and self.last is not None:
+            self._write()
+
+    def _write(self) -> None:
+        self.encoder.write(self.last)
+        self.written += 1
+        self.advance()
