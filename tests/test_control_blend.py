@@ -50,7 +50,7 @@ class Show:
     def __init__(self, quantise: str = "beat", beats: float = 4.0, mode: str = "auto"):
         self.clock = ManualClock()
         self.state = ControlState()
-        self.state.apply_scene(Scene(transition=TransitionSettings(beats, quantise, mode)))
+        self.state.scenes.apply(Scene(transition=TransitionSettings(beats, quantise, mode)))
         self.state.handle(ControlEvent(events.TEMPO, 120.0))
         self.frames = []
 
@@ -99,7 +99,7 @@ def test_bar_quantise_waits_for_the_bar_and_the_next_transition_goes_back_to_dec
     show.run_until(0.3)
     show.send(events.SLOT, 1)  # no slots yet: rejected, nothing moves
     assert show.state.counters.rejected == 1
-    show.state.slots = ("dusk", "noon")
+    show.state.scenes.slots = ("dusk", "noon")
     show.send(events.SLOT, 1)
     show.run_until(3.5)
     assert all(x == 0.0 for _, x in crossfades(show, 0.3, 2.0))  # bar 1 starts at beat 4 = 2.0 s
@@ -164,7 +164,7 @@ def test_scene_styles_cut_together_on_the_next_bar_once_both_are_loaded():
     show.loaded("dawn")
     show.send(events.STYLE_A, "dawn")
     show.run_until(0.2)
-    show.state.apply_scene(Scene(style_a="noon", style_b="dusk", params={"xfade": 0.25, "zoom": 2.0}))
+    show.state.scenes.apply(Scene(style_a="noon", style_b="dusk", params={"xfade": 0.25, "zoom": 2.0}))
     show.run_until(2.4)  # bar at 2.0 s passes, but the styles are not loaded
     assert show.frames[-1][1].style_a == "dawn" and show.state.params.target["zoom"] == 2.0
     show.loaded("noon", "dusk")  # beat 4.8: the next bar is beat 8 (4.0 s)
@@ -193,7 +193,7 @@ def test_the_frame_carries_the_scenes_blend_mode():
     show = Show(quantise="none", mode="crossfade")
     show.run_until(0.1)
     assert show.frames[-1][1].blend_mode == "crossfade"
-    show.state.apply_scene(Scene(transition=TransitionSettings(4.0, "bar", "morph")))
+    show.state.scenes.apply(Scene(transition=TransitionSettings(4.0, "bar", "morph")))
     show.run_until(0.2)
     assert show.frames[-1][1].blend_mode == "morph"
 

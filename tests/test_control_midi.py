@@ -101,7 +101,7 @@ def test_a_cc_moves_its_parameter_per_the_shipped_map(jack):
         move()
         rig.until(lambda f: rig.state.params.target["zoom"] == SPECS["zoom"].hi, "fader 3 -> zoom", move)
         assert rig.state.params.target["spin"] == SPECS["spin"].lo
-        rig.state.slots = ("first", "second")
+        rig.state.scenes.slots = ("first", "second")
         press = cc(controller, 33, 127)  # S button 2
         press()
         rig.until(lambda f: "second" in rig.state.wanted_styles(), "S button 2 -> slot 2", press)
@@ -119,7 +119,7 @@ def test_a_note_from_jack_midiseq_selects_a_style_slot(jack):
                             stderr=subprocess.DEVNULL)
     rig = Rig(name)
     try:
-        rig.state.slots = ("first", "second", "third")
+        rig.state.scenes.slots = ("first", "second", "third")
         rig.wait_open()
         assert rig.input.open_ports == [f"{name}:out"]
         rig.until(lambda f: rig.state.wanted_styles() == ("second",), "note 37 -> slot 2")

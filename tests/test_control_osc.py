@@ -95,7 +95,7 @@ class Show:
         self.clock = PerfClock()
         self.bus = ControlBus()
         feedback = Feedback(OscSender(("127.0.0.1", feedback_port))) if feedback_port else None
-        self.state = ControlState(feedback=feedback)
+        self.state = ControlState(changes=feedback)
         self.server = OscServer(self.bus, self.clock, lambda: self.state.snapshot, port=0, allow=allow)
         self.server.start()
 
@@ -339,12 +339,12 @@ def test_whatever_arrives_parameters_stay_finite_and_in_range(datagrams):
 def test_osc_out_sends_beats_tempo_and_bands_to_oscdump():
     dump = OscDump()
     out = FeatureOut(OscSender(("127.0.0.1", dump.port)))
-    state = ControlState(feature_out=out)
+    state = ControlState()
     clock = ManualClock()
     try:
         state.handle(ControlEvent("tempo", 120.0))
         for _ in range(80):  # 80 frames at 60 fps: beats at 0.5 s and 1.0 s
-            state.update(clock.now(), AudioFeatures(bass_att=1.5))
+            out.frame(state.update(clock.now(), AudioFeatures(bass_att=1.5)).features, clock.now())
             clock.advance(1 / 60)
         assert dump.wait_for("/vj/out/tempo")[2] == ["120.000000", '"osc"']
         assert dump.wait_for("/vj/out/bands")[2][0] == "0.750000"  # 0.5 = the average
@@ -370,7 +370,8 @@ def test_control_built_from_options_runs_a_show(tmp_path):
     control = build_control(args, clock, styles_dir=styles)
     control.start()
     try:
-        assert control.state.slots == ("ink-bloom", "neon-grid") and control.state.preset == "club"
+        scenes = control.state.scenes
+        assert scenes.slots == ("ink-bloom", "neon-grid") and scenes.preset == "club"
         assert control.state.params.current["beat_zoom"] == 0.18  # the start preset, at once
         subprocess.run([need_program("oscsend"), "127.0.0.1", str(control.osc.port), "/vj/preset", "s",
                         "calm"], check=True, timeout=TIMEOUT)
@@ -380,7 +381,7 @@ def test_control_built_from_options_runs_a_show(tmp_path):
             control.state.update(clock.now(), AudioFeatures())
 
         address, types, values = dump.wait_for("/vj/preset", pump=frame)
-        assert values == ['"calm"'] and control.state.transition_settings.beats == 16
+        assert values == ['"calm"'] and control.state.scenes.transition.beats == 16
         status = control.status()
         assert status["preset"] == "calm" and status["osc_accepted"] == 1 and status["osc_dropped"] == 0
         assert status["tempo_source"] == "none" and status["control_preset_errors"] == 0

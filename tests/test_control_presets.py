@@ -44,7 +44,7 @@ def test_save_then_load_gives_back_exactly_the_same_scene(tmp_path_factory, para
     library = PresetLibrary(tmp_path_factory.mktemp("presets"))
     scene = Scene("show", a, b, tuple(slots), transition, params, tuple(route_list))
     source = loaded_state(library, a, b)
-    source.apply_scene(scene, at_once=True)
+    source.scenes.apply(scene, at_once=True)
     source.update(0.0, AudioFeatures())
     source.handle(ControlEvent(events.PRESET_SAVE, "show"))
     saved = library.path("show").read_bytes()
@@ -55,8 +55,8 @@ def test_save_then_load_gives_back_exactly_the_same_scene(tmp_path_factory, para
     clamped = {name: SPECS[name].clamp(value) for name, value in params.items()}
     expected = Scene("show", a, b, tuple(slots), transition, clamped, tuple(route_list))
     assert library.load("show") == expected
-    assert target.current_scene("show") == expected
-    assert target.counters.preset_errors == 0 and target.preset == "show"
+    assert target.scenes.current("show") == expected
+    assert target.counters.preset_errors == 0 and target.scenes.preset == "show"
     target.handle(ControlEvent(events.PRESET_SAVE, "show"))
     assert library.path("show").read_bytes() == saved
 
@@ -141,14 +141,16 @@ def test_shipped_presets_load_and_partial_scenes_leave_the_rest_alone():
     assert not [e for e in entries.values() if isinstance(e, PresetError)]
     state = ControlState(presets=library)
     state.handle(ControlEvent(events.param_target("hue", "abs"), 0.5))
-    state.slots = ("dawn",)
+    state.scenes.slots = ("dawn",)
     state.handle(ControlEvent(events.PRESET, "club"))
     assert state.params.target["hue"] == SPECS["hue"].default  # [params] given: unlisted -> default
-    assert state.params.target["beat_zoom"] == 0.18 and state.slots == ("dawn",)  # no slots: kept
-    assert state.transition_settings == TransitionSettings(4.0, "beat", "auto")
-    assert len(state.routes) == 2
+    assert state.params.target["beat_zoom"] == 0.18
+    assert state.scenes.slots == ("dawn",)  # the scene names no slots: they are kept
+    assert state.scenes.transition == TransitionSettings(4.0, "beat", "auto")
+    assert len(state.scenes.routes) == 2
     state.handle(ControlEvent(events.PRESET, "default"))
-    assert state.params.target == {spec.name: spec.default for spec in PARAMS} and state.routes == ()
+    assert state.params.target == {spec.name: spec.default for spec in PARAMS}
+    assert state.scenes.routes == ()
 
 
 def test_presets_command_lists_scenes_and_maps_and_flags_bad_files(tmp_path, capsys):

@@ -87,7 +87,7 @@ def test_names_reaching_the_state_by_any_door_cannot_leave_their_folder(tmp_path
                           (events.STYLE_B, name), (events.TRANSITION, (name, 1.0))):
         state.handle(ControlEvent(target, value, "midi:pad"))
     assert state.counters.preset_errors + state.counters.rejected == 5
-    assert state.wanted_styles() == () and state.preset == ""
+    assert state.wanted_styles() == () and state.scenes.preset == ""
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["presets", "x.toml"]
     with pytest.raises(StyleError):
         find_style(tmp_path / "styles", name)

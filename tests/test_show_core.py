@@ -43,7 +43,7 @@ def styles(make_style):
 def make_core(gl_context, styles, *sinks, mode="crossfade", **options):
     backend = CPUBackend(compile=False, workers=1)
     state = ControlState()
-    state.apply_scene(Scene(transition=TransitionSettings(0.0, "none", mode)))
+    state.scenes.apply(Scene(transition=TransitionSettings(0.0, "none", mode)))
     renderer = FrameRenderer(backend, Pipeline(gl_context, SIZE), INTERNAL)
     return FrameCore(state, PreparedStyles(backend, styles), renderer, Sinks(sinks), **options)
 

@@ -96,7 +96,7 @@ def check_scene(scene: Scene) -> None:
     for route in scene.routes or ():
         assert route.param in SPECS and math.isfinite(route.amount) and -1 <= route.amount <= 1
     state = ControlState()
-    state.apply_scene(scene, at_once=True)
+    state.scenes.apply(scene, at_once=True)
     frame = state.update(1.0, AudioFeatures(rms=1.0, bass_att=9.0, onset_t=1.0))
     for spec in PARAMS:
         value = frame.params[spec.name]

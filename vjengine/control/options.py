@@ -106,7 +106,7 @@ class Control:
             status.update({f"osc_{k}": v for k, v in self.osc.counters.as_dict().items()})
         if self.midi is not None:
             status.update({f"midi_{k}": v for k, v in self.midi.counters.as_dict().items()})
-            status["midi_map_errors"] = self.state.midi.errors if self.state.midi else 0
+            status["midi_map_errors"] = self.state.midi.mapper.errors if self.state.midi else 0
         status["dropped"] = (self.bus.dropped + (self.osc.counters.dropped if self.osc else 0)
                              + (self.midi.counters.ignored if self.midi else 0))
         if self.feedback is not None:
@@ -133,11 +133,12 @@ class Control:
 
 def start_scene(state: ControlState, slots: tuple[str, ...], preset: str | None) -> None:
     """The state a show starts from: default slots, then the starting preset if one is named."""
-    state.slots = slots
+    scenes = state.scenes
+    scenes.slots = slots
     if preset:
         try:
-            state.apply_scene(state.presets.load(preset), at_once=True)
-            state.preset = preset
+            scenes.apply(scenes.presets.load(preset), at_once=True)
+            scenes.preset = preset
         except PresetError as exc:
             state.counters.preset_errors += 1
             log.error("%s", exc)
@@ -163,7 +164,7 @@ def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None
     if args.osc_out:
         feature_out = FeatureOut(OscSender(parse_target(args.osc_out, "--osc-out")))
     mapper = MidiMapper(MidiMapLibrary(args.presets / "midi"), args.midi_map) if args.midi else None
-    state = ControlState(presets, mapper, feedback, feature_out, beats_per_bar=args.beats_per_bar)
+    state = ControlState(presets, mapper, feedback, beats_per_bar=args.beats_per_bar)
     slots = default_slots(styles_dir)
     start_scene(state, slots, args.preset)
     settings = {"default_slots": list(slots), "preset": args.preset, "beats_per_bar": args.beats_per_bar,

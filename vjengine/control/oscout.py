@@ -1,4 +1,4 @@
-"""OSC sent by the render thread: beat/onset/tempo/bands for other software, and feedback to faders.
+"""OSC sent by the render thread: the show's features for other software, and feedback to faders.
 
 Each destination gets at most one bundle per frame, from a non-blocking socket; a failed send is
 counted and never waited on.
@@ -16,6 +16,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from vjengine.audio import scale
 from vjengine.audio.features import AudioFeatures
 from vjengine.control.osc import OscCommand, message
+from vjengine.control.params import SPECS
 from vjengine.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -102,19 +103,35 @@ class FeatureOut:
 
 
 class Feedback:
-    """--osc-feedback: every state change echoed, whatever its source, so faders follow.
-
-    Within a frame the last value per address wins.
-    """
+    """--osc-feedback: every state change, whatever its source, sent to the addresses that make it,
+    so faders follow (control.changes.Changes). Within a frame the last value per address wins."""
 
     def __init__(self, sender: OscSender):
         self.sender = sender
         self._pending: dict[str, tuple[Any, ...]] = {}
 
-    def changed(self, address: str, *values: Any) -> None:
+    def _changed(self, address: str, *values: Any) -> None:
         self._pending[address] = values
 
-    def flush(self) -> None:
+    def param(self, name: str, value: float) -> None:
+        self._changed(f"/vj/param/{name}", SPECS[name].to_normalised(value))
+        if name == "xfade":
+            self._changed("/vj/xfade", float(value))
+
+    def style(self, deck: str, slug: str | None) -> None:
+        self._changed(f"/vj/style/{deck}", slug or "")
+
+    def preset(self, name: str) -> None:
+        self._changed("/vj/preset", name)
+
+    def learning(self, param: str) -> None:
+        self._changed("/vj/learn", param)
+
+    def tempo(self, bpm: float, source: str) -> None:
+        self._changed("/vj/tempo", bpm)
+        self._changed("/vj/tempo/source", source)
+
+    def frame_done(self) -> None:
         """Send this frame's changes as one bundle (render thread)."""
         if self._pending:
             self.sender.send([message(address, *values) for address, values in self._pending.items()])

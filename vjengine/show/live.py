@@ -24,6 +24,7 @@ from vjengine.render.recorder import Recorder
 from vjengine.show.core import FrameCore
 from vjengine.show.journal import JournalWriter, SessionRecorder, show_description
 from vjengine.show.sinks import (
+    FeatureOutSink,
     Frame,
     FrameSink,
     JournalSink,
@@ -114,6 +115,8 @@ class LiveShow:
             sinks.append(RecorderSink(self.recorder))
         if self.outputs:
             sinks.append(OutputsSink(self.outputs))
+        if self.control.feature_out is not None:
+            sinks.append(FeatureOutSink(self.control.feature_out))
         if config.screenshot is not None:
             sinks.append(ScreenshotSink(config.screenshot))
         return sinks

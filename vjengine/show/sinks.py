@@ -1,4 +1,4 @@
-"""Frame sinks: where each finished frame goes (journal, snapshots, recorder, outputs, video files).
+"""Frame sinks: where each finished frame goes (journal, snapshots, recorder, outputs, OSC, video).
 
 The core hands every frame to each sink of its `Sinks` in turn, through `Sinks.send`: the one
 place where a sink's time and failures can be observed. A sink that wants the picture calls
@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from vjengine.control.events import ControlEvent
+from vjengine.control.oscout import FeatureOut
 from vjengine.control.state import ControlFrame
 from vjengine.control.tempo import TempoReading
 from vjengine.render.encoder import VideoEncoder
@@ -164,6 +165,18 @@ class OutputsSink(FrameSink):
 
     def close(self) -> None:
         self.outputs.close()
+
+
+class FeatureOutSink(FrameSink):
+    """--osc-out: each frame's features (with the active tempo source) to other software."""
+
+    name = "osc-out"
+
+    def __init__(self, feature_out: FeatureOut):
+        self.feature_out = feature_out
+
+    def add(self, frame: Frame) -> None:
+        self.feature_out.frame(frame.control.features, frame.t)
 
 
 class VideoSink(FrameSink):
