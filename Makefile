@@ -1,10 +1,10 @@
-# `make run` and `make test` each bootstrap .venv on their own.
+# `make run`, `make test` and `make check` each bootstrap .venv on their own.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench demo clean
+.PHONY: run test check bench demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The fast tier: lint and the tests marked `unit` (no services, GL context, compiles or subprocesses).
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -m unit
 
 bench: $(STAMP)
 	$(PY) tools/bench.py

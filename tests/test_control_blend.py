@@ -19,6 +19,8 @@ from vjengine.modulate import modulate
 from vjengine.render.blend import NEVER_MORPH, mix_pictures, morphs, plan_blend
 from vjengine.render.evaluate import CPUBackend, FoldedWeights
 
+pytestmark = pytest.mark.unit
+
 FPS = 60
 
 

@@ -267,11 +267,13 @@ def test_an_unavailable_midi_system_is_counted_not_raised():
     assert midi.counters.errors == 2 and midi.open_ports == [] and list(midi.iter_pending()) == []
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("data", [[0xF2], [0xF1], [0xF2, 1], [], [0xF0, 1], [0x90, 128, 1], [0xF8, 0]])
 def test_bytes_mido_cannot_parse_are_no_event(data):
     assert parse("pad", data, 1.0) is None
 
 
+@pytest.mark.unit
 def test_messages_become_raw_events_and_unused_types_are_skipped():
     port = "pad"
     assert to_event(port, mido.Message("control_change", channel=3, control=7, value=64), 2.0) == \
@@ -284,6 +286,7 @@ def test_messages_become_raw_events_and_unused_types_are_skipped():
     assert realtime == [events.MIDI_CLOCK, events.MIDI_START, events.MIDI_STOP, events.MIDI_CONTINUE]
 
 
+@pytest.mark.unit
 def test_shipped_maps_cover_the_documented_controls():
     maps = dict(MidiMapLibrary(SHIPPED_MAPS).entries())
     assert set(maps) == {"nanokontrol2", "launchcontrol-xl", "apc-mini", "generic"}
@@ -298,6 +301,7 @@ def raw(target: str, port: str, number: int, value: int, channel: int = 0) -> Co
     return ControlEvent(target, (port, channel, number, value), f"midi:{port}", 1.0)
 
 
+@pytest.mark.unit
 def test_mapper_picks_maps_by_port_name_and_filters_channel_and_button_presses(tmp_path):
     (tmp_path / "pads.toml").write_text(
         'name = "Pads"\nmatch = ["PadBox"]\nchannel = 10\n[cc]\n7 = "hue"\n'
@@ -313,6 +317,7 @@ def test_mapper_picks_maps_by_port_name_and_filters_channel_and_button_presses(t
     assert mapper.translate(raw(events.MIDI_CC, "Other keyboard", 22, 0))[0].target == "param/zoom"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("table, message", [
     ({"cc": {"7": "volume"}}, "'volume' is not a parameter"),
     ({"cc": {"7": ["zoom"]}}, "['zoom'] is not a parameter"),
@@ -333,6 +338,7 @@ def test_bad_map_tables_give_one_line_errors(table, message):
     assert str(error.value).startswith("presets/midi/x.toml")
 
 
+@pytest.mark.unit
 def test_a_bad_map_file_is_skipped_and_counted(tmp_path):
     (tmp_path / "broken.toml").write_text("cc = [")
     shutil.copy(SHIPPED_MAPS / "generic.toml", tmp_path)
@@ -340,6 +346,7 @@ def test_a_bad_map_file_is_skipped_and_counted(tmp_path):
     assert mapper.errors == 1 and [name for name, _ in mapper.maps] == ["generic"]
 
 
+@pytest.mark.unit
 def test_map_names_cannot_leave_their_folder(tmp_path):
     library = MidiMapLibrary(tmp_path / "midi")
     for name in ("../presets", "/etc/passwd", "a/b", "", "UPPER"):
@@ -350,12 +357,14 @@ def test_map_names_cannot_leave_their_folder(tmp_path):
     assert state.counters.preset_errors == 1 and not list(tmp_path.rglob("*.toml"))
 
 
+@pytest.mark.unit
 def test_learn_of_an_unknown_parameter_is_rejected():
     state = ControlState(midi=MidiMapper(MidiMapLibrary(SHIPPED_MAPS)))
     state.handle(ControlEvent(events.LEARN, "volume"))
     assert state.counters.rejected == 1 and state.midi.learning is None
 
 
+@pytest.mark.unit
 def test_actions_parse_to_events():
     assert parse_action("slot 9", "x") == ControlEvent(events.SLOT, 9)
     assert parse_action("preset drop", "x") == ControlEvent(events.PRESET, "drop")

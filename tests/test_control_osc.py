@@ -223,6 +223,7 @@ def test_senders_outside_the_allowlist_are_dropped():
         show.close()
 
 
+@pytest.mark.unit
 def test_options_default_to_loopback_port_9000_and_reject_bad_values():
     parser = argparse.ArgumentParser()
     add_control_options(parser)
@@ -240,6 +241,7 @@ def test_options_default_to_loopback_port_9000_and_reject_bad_values():
         assert "\n" not in str(error.value)
 
 
+@pytest.mark.unit
 def test_status_counts_dropped_inputs_but_not_accepted_ones_or_replies():
     parser = argparse.ArgumentParser()
     add_control_options(parser)
@@ -261,6 +263,7 @@ def message(address: str, *args) -> bytes:
     return builder.build().dgram
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("datagram, kind", [
     (message("/vj/param/zoom"), "bad_type"),
     (message("/vj/param/zoom", 0.1, 0.2), "bad_type"),
@@ -293,6 +296,7 @@ def test_each_bad_datagram_is_dropped_under_its_kind(datagram, kind):
         server.close()
 
 
+@pytest.mark.unit
 def test_button_release_on_tap_is_ignored_and_press_taps():
     bus = ControlBus()
     server = OscServer(bus, ManualClock(3.0), lambda: ControlState().snapshot, port=0)
@@ -315,6 +319,7 @@ addresses = st.sampled_from(
        "/vj/tempo", "/vj/learn", "/vj/unknown", "/vj/*"])
 
 
+@pytest.mark.unit
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.binary(max_size=64),
                           st.builds(lambda a, v: message(a, *v), addresses,

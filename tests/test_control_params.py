@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from vjengine.control import events
 from vjengine.control.params import PARAMS, SPECS, ParamState
 
+pytestmark = pytest.mark.unit
+
 
 @given(st.sampled_from(PARAMS), st.floats(0.0, 1.0))
 def test_normalised_values_map_onto_the_range_and_back(spec, x):

@@ -19,6 +19,8 @@ from vjengine.control.routes import CURVES, SOURCES, Route
 from vjengine.control.state import ControlState
 from vjengine.control.transitions import MODES, QUANTISE
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "presets"
 

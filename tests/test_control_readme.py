@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from vjengine.control import docs
 from vjengine.control.midimap import MidiMapLibrary
 from vjengine.control.osc import COMMANDS
 from vjengine.control.params import PARAMS
+
+pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

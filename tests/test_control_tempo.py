@@ -13,6 +13,8 @@ from vjengine.control.tempo import TICKS_PER_BEAT, ManualTempo, MidiClock, Tempo
 from vjengine.model import conditioning
 from vjengine.modulate import modulate
 
+pytestmark = pytest.mark.unit
+
 FPS = 60.0
 JACK_PERIOD = 512 / 44100  # MIDI arrives once per JACK cycle on this machine's dummy backend
 

@@ -9,6 +9,8 @@ from vjengine.model import conditioning, coords
 from vjengine.model.coords import CoordinateTransform
 from vjengine.model.cppn import CPPN, CPPNConfig
 
+pytestmark = pytest.mark.unit
+
 
 def test_default_config_matches_the_reference_design_size():
     config = CPPNConfig()

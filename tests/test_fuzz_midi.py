@@ -1,8 +1,11 @@
 """Raw MIDI byte streams into the engine's MIDI handling (short run; `tools/fuzz.py midi` runs more)."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tools import fuzz_midi
+
+pytestmark = pytest.mark.unit
 
 
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

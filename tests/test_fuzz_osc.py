@@ -5,6 +5,8 @@ from hypothesis import HealthCheck, given, settings
 
 from tools import fuzz_osc
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def target():

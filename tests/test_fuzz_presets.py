@@ -1,8 +1,11 @@
 """Hostile preset and MIDI map files and names (short run; `tools/fuzz.py presets|midimap` runs 100k+)."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tools import fuzz_presets
+
+pytestmark = pytest.mark.unit
 
 SETTINGS = settings(max_examples=300, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

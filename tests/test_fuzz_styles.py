@@ -5,6 +5,8 @@ from hypothesis import HealthCheck, given, settings
 
 from tools import fuzz_styles
 
+pytestmark = pytest.mark.unit
+
 TOML, WEIGHTS = fuzz_styles.valid_style_bytes()
 
 

@@ -8,6 +8,8 @@ from vjengine.control.events import ControlEvent
 from vjengine.control.tempo import TempoReading
 from vjengine.show.journal import FrameRecord, Journal, JournalError
 
+pytestmark = pytest.mark.unit
+
 
 def test_frame_record_round_trip_is_exact():
     record = FrameRecord(

@@ -17,6 +17,8 @@ from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 from vjengine.styles.store import StyleError, find_style
 
+pytestmark = pytest.mark.unit
+
 PACKAGE = Path(__file__).resolve().parent.parent / "vjengine"
 ESCAPES = ["../../x", "../x", "../../etc", "/etc/passwd", "a/../../b", "..", "x\\..\\y", "%2e%2e",
            "club\n", "club\n/../x"]  # "$" in a pattern also matches before a final newline

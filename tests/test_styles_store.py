@@ -12,6 +12,8 @@ from vjengine.model.cppn import CPPNConfig
 from vjengine.styles.store import (StyleError, check_slug, list_styles, load_style, save_style,
                                    style_meta)
 
+pytestmark = pytest.mark.unit
+
 
 def test_save_then_load_gives_identical_pixels(make_style):
     style = make_style("roundtrip", seed=4, config=CPPNConfig(width=64, depth=3, frequency=1.5))

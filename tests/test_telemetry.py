@@ -1,6 +1,10 @@
 """Frame statistics: the intervals since a frame count, for the telemetry log's per-frame times."""
 
+import pytest
+
 from vjengine.show.telemetry import FrameStats
+
+pytestmark = pytest.mark.unit
 
 
 def test_since_returns_the_intervals_of_the_frames_after_a_count():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from vjengine.control.params import SPECS
 from vjengine.errors import InputError
 from vjengine.paths import STYLES
 
@@ -71,9 +73,24 @@ class EngineConfig:
                 if "size" in value:
                     value = {**value, "size": tuple(value["size"])}
                 changes[key] = replace(current, **value)
+            elif key == "params":
+                changes[key] = _params(value, path)
             elif key in {f.name for f in fields(cls)} and key not in sections:
                 changes[key] = Path(value) if key in ("styles_dir", "screenshot", "record", "journal", "snapshots",
                                                      "telemetry") else value
             else:
                 raise InputError(f"{path}: unknown key {key!r}")
         return replace(config, **changes)
+
+
+def _params(table: object, path: Path) -> dict[str, float]:
+    """[params]: parameter names of the schema with numbers, else an InputError naming the file."""
+    if not isinstance(table, dict):
+        raise InputError(f"{path}: [params] must be a table")
+    for name, value in table.items():
+        if name not in SPECS:
+            raise InputError(f"{path}: unknown parameter {name!r} in [params] "
+                             f"(expected one of {', '.join(SPECS)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InputError(f"{path}: [params] {name} = {value!r}: expected a finite number")
+    return {name: float(value) for name, value in table.items()}
