@@ -1,4 +1,4 @@
-"""Rendering: CPPN evaluation backends, the GL pipeline, windows and the offline renderer."""
+"""Rendering: CPPN evaluation backends, the blend of two styles, the GL pipeline and windows."""
 
 import contextlib
 import logging
