@@ -85,18 +85,20 @@ def test_the_cppn_routes_and_osc_out_read_one_feature_scale():
     assert [float(x) for x in conditioning.rest_state()[4:]] == [0.5, 0.5, 0.5, 0.0, 0.0]
 
 
-def test_a_route_moves_its_amount_from_rest_to_full_through_any_curve():
+def test_a_route_moves_its_amount_as_the_feature_rises_from_rest_to_full():
     base = dict(PARAMS)
     for curve in CURVES:
         route = Route("bass", "hue", 0.4, curve)
-        at_rest = apply_routes(base, [route], AudioFeatures(bass_att=1.0), 0.0)["hue"]
+        for quiet in (0.0, 0.5, 1.0):  # at or below the band's average: the set value
+            assert apply_routes(base, [route], AudioFeatures(bass_att=quiet), 0.0)["hue"] == base["hue"]
         full = apply_routes(base, [route], AudioFeatures(bass_att=2.0), 0.0)["hue"]
-        quiet = apply_routes(base, [route], AudioFeatures(bass_att=0.5), 0.0)["hue"]
-        assert at_rest == base["hue"] and full == pytest.approx(0.4), curve
-        assert quiet == 0.0  # below the average the hue moves the other way (clamped at its range)
-    linear = Route("bass", "zoom", 0.3)  # linear: 0.3 x (energy / average - 1)
-    zoom = apply_routes(base, [linear], AudioFeatures(bass_att=1.5), 0.0)["zoom"]
-    assert zoom == pytest.approx(SPECS["zoom"].from_normalised(SPECS["zoom"].to_normalised(1.0) + 0.15))
+        assert full == pytest.approx(0.4), curve
+    for bass, offset in ((1.25, 0.25), (1.5, 0.5), (3.0, 1.0)):  # linear: energy / average - 1
+        zoom = apply_routes(base, [Route("bass", "zoom", 0.3)], AudioFeatures(bass_att=bass), 0.0)["zoom"]
+        normalised = SPECS["zoom"].to_normalised(1.0) + 0.3 * offset
+        assert zoom == pytest.approx(SPECS["zoom"].from_normalised(normalised))
+    square = apply_routes(base, [Route("bass", "hue", 0.4, "square")], AudioFeatures(bass_att=1.5), 0.0)
+    assert square["hue"] == pytest.approx(0.4 * 0.25)
 
 
 def test_routes_add_up_clamp_to_the_schema_and_leave_other_parameters():

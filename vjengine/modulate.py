@@ -110,11 +110,10 @@ def modulate(features: AudioFeatures, params: dict[str, float], t: float,
 
 
 def route_offset(route: Route, features: dict[str, float]) -> float:
-    """How far a route moves its parameter (normalised units) for these scaled features: `amount`
-    at 1, nothing at the feature's rest, through the route's curve."""
-    curve = CURVES[route.curve]
-    rest = curve(scale.REST[route.source])
-    return route.amount * (curve(features[route.source]) - rest) / (1.0 - rest)
+    """How far a route moves its parameter (normalised units) for these scaled features: the
+    feature's way from rest up to 1, through the route's curve, times `amount`."""
+    rest = scale.REST[route.source]
+    return route.amount * CURVES[route.curve](max(features[route.source] - rest, 0.0) / (1.0 - rest))
 
 
 def apply_routes(params: dict[str, float], routes: Iterable[Route], features: AudioFeatures,

@@ -22,8 +22,8 @@ CURVES = {
 
 @dataclass(frozen=True)
 class Route:
-    """Feature `source`, through `curve`, moves `param` by `amount` of its normalised range as the
-    feature goes from rest to 1 (audio.scale); bands below their average move it the other way."""
+    """Feature `source`, through `curve`, moves `param` by up to `amount` of its normalised range
+    as the feature rises from rest to 1 (audio.scale: a band rests at its average)."""
 
     source: str
     param: str
