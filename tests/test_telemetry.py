@@ -1,7 +1,9 @@
-"""Frame statistics: the intervals since a frame count, for the telemetry log's per-frame times."""
+"""Frame statistics for the telemetry log, and the status snapshot behind both the HUD and the log."""
 
 import pytest
 
+from vjengine.audio.features import AudioFeatures
+from vjengine.show.status import ShowStatus
 from vjengine.show.telemetry import FrameStats
 
 pytestmark = pytest.mark.unit
@@ -14,3 +16,27 @@ def test_since_returns_the_intervals_of_the_frames_after_a_count():
     assert stats.since(4) == [0.05, 0.06]
     assert stats.since(0) == [0.03, 0.04, 0.05, 0.06]  # no more than the window holds
     assert stats.since(6) == []
+    assert stats.since_logged() == [30.0, 40.0, 50.0, 60.0] and stats.since_logged() == []
+    stats.add(0.02, 0.001, 1.0)
+    assert stats.since_logged() == [20.0]
+
+
+def test_the_hud_and_the_telemetry_record_come_from_one_snapshot():
+    features = AudioFeatures(t=12.5, bpm=128.0, confidence=0.9, tempo_source="aubio", beat_count=26)
+    status = ShowStatus(
+        wall=100.0, frames=750, fps=59.94, p50_ms=16.7, p99_ms=21.0, late=3, internal=(320, 180),
+        scale=0.25, backend="cpu", features=features, input="live", level=0.1, hops=1000,
+        silent_hops=0, overruns=2, style_a="neon-rings", style_b="deep-nebula", xfade=0.375, hud=True,
+        errors={"frame": 1}, windows=2, recorded=0, record_dropped=0,
+        control={"preset": "club", "dropped": 4, "control_rejected": 1}, params={"zoom": 1.0 / 3.0},
+        outputs={}, frame_ms=[16.6, 16.8])
+    lines = status.hud_lines()
+    record = status.telemetry_record()
+    assert lines[0].startswith(" 59.9 fps") and "render 320x180 (scale 0.25) on cpu" in lines[1]
+    assert "128.0 BPM" in lines[2] and "[aubio]" in lines[2] and "-20.0 dB  overruns 2" in lines[3]
+    assert lines[4] == "A neon-rings   B deep-nebula   xfade 0.38   preset club"
+    assert lines[5] == "late 3  errors 1  dropped 4  rejected 1" and len(lines) == 6
+    assert record["fps"] == 59.94 and record["internal"] == [320, 180] and record["bpm"] == 128.0
+    assert (record["style_a"], record["style_b"], record["xfade"]) == ("neon-rings", "deep-nebula", 0.375)
+    assert record["frame_ms"] == [16.6, 16.8] and record["params"] == {"zoom": 0.333333}
+    assert record["errors"] == {"frame": 1} and record["control"]["preset"] == "club"
