@@ -57,10 +57,9 @@ class Presentation(FrameSink):
         self.every = max(1, round(HUD_PERIOD * show.config.render.fps))
 
     def add(self, frame: Frame) -> None:
-        features = frame.control.features
+        lamp = envelope(frame.t, frame.control.features.beat_t, BEAT_LAMP_DECAY)
         lines = self.show.status().hud_lines() if frame.index % self.every == 0 else None
-        self.show.stage.present(self.show.pipeline.output, envelope(frame.t, features.beat_t, BEAT_LAMP_DECAY),
-                                lines)
+        self.show.stage.present(self.show.pipeline.output, lamp, lines)
 
 
 class LiveShow:
@@ -89,13 +88,14 @@ class LiveShow:
             if slug is None and deck == "a" and state.decks["a"].wanted is None:
                 slug = slugs[0]
             if slug is not None:  # through the bus, so that a show journal records it as frame 0's
-                control.bus.put(ControlEvent(events.STYLE_A if deck == "a" else events.STYLE_B, slug, "start"))
+                target = events.STYLE_A if deck == "a" else events.STYLE_B
+                control.bus.put(ControlEvent(target, slug, "start"))
         for name, value in config.params.items():
             state.params.set(name, value)
         state.params.jump()
-        self.recorder = Recorder(config.record, self.pipeline.size, render.fps, config.audio.samplerate) \
-            if config.record else None
-        renderer = FrameRenderer(self.backend, self.pipeline, internal_size(self.pipeline.size, self.adaptive.scale))
+        self.recorder: Recorder | None = None
+        renderer = FrameRenderer(self.backend, self.pipeline,
+                                 internal_size(self.pipeline.size, self.adaptive.scale))
         # Robustness tests force one failing frame: VJ_INJECT_FRAME_FAULT=N raises inside frame N.
         fault_frame = int(os.environ.get("VJ_INJECT_FRAME_FAULT", "0") or 0)
         self.core = FrameCore(state, self.styles, renderer, self._sinks(), keep_going=True,
@@ -110,7 +110,9 @@ class LiveShow:
             sinks.append(self._journal())
         if config.snapshots is not None and config.snapshot_every > 0:
             sinks.append(SnapshotSink(config.snapshots, config.snapshot_every))
-        if self.recorder is not None:
+        if config.record:
+            self.recorder = Recorder(config.record, self.pipeline.size, config.render.fps,
+                                     config.audio.samplerate)
             self.audio.analysis.taps.append(self.recorder.add_audio)
             sinks.append(RecorderSink(self.recorder))
         if self.outputs:
