@@ -15,7 +15,7 @@ from vjengine.control.midi import APIS, MidiInput
 from vjengine.control.midimap import DEFAULT_MAP, MidiMapLibrary, MidiMapper
 from vjengine.control.osc import DEFAULT_HOST, DEFAULT_PORT, OscServer
 from vjengine.control.oscout import FeatureOut, Feedback, OscSender, parse_target
-from vjengine.control.presets import SLOT_COUNT, PresetError, PresetLibrary
+from vjengine.control.presets import SLOT_COUNT, PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 from vjengine.paths import PRESETS
@@ -132,16 +132,15 @@ class Control:
 
 
 def start_scene(state: ControlState, slots: tuple[str, ...], preset: str | None) -> None:
-    """The state a show starts from: default slots, then the starting preset if one is named."""
+    """The state a show starts from: default slots, then the starting preset if one is named.
+
+    A starting preset that cannot be loaded is a PresetError (an InputError): the show does not start.
+    """
     scenes = state.scenes
     scenes.slots = slots
     if preset:
-        try:
-            scenes.apply(scenes.presets.load(preset), at_once=True)
-            scenes.preset = preset
-        except PresetError as exc:
-            state.counters.preset_errors += 1
-            log.error("%s", exc)
+        scenes.apply(scenes.presets.load(preset), at_once=True)
+        scenes.preset = preset
 
 
 def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None = None,

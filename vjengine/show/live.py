@@ -18,6 +18,7 @@ from vjengine.errors import InputError
 from vjengine.render.adaptive import AdaptiveScale
 from vjengine.render.evaluate import check_backend_name, make_backend
 from vjengine.render.frame import FrameRenderer, internal_size
+from vjengine.render.encoder import check_output
 from vjengine.render.gl import Pipeline
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
@@ -45,6 +46,36 @@ log = logging.getLogger(__name__)
 
 HUD_PERIOD = 0.125  # seconds between HUD text updates
 BEAT_LAMP_DECAY = 0.1  # seconds for the HUD's beat lamp to fade to 1/e
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".aif", ".aiff", ".mp4"}
+
+
+def check_startup(config: EngineConfig, slugs: list[str]) -> None:
+    """Refuse, before a window opens or a file is written, what the show could not start or finish
+    with: an unknown style, a missing input file, an output that would destroy a file."""
+    for flag, slug in (("--style", config.style_a), ("--style-b", config.style_b)):
+        if slug is not None and slug not in slugs:
+            raise InputError(f"{flag} {slug}: no such style in {config.styles_dir} "
+                             f"(styles: {', '.join(slugs)})")
+    spec = config.audio.input
+    if spec is not None and not Path(spec).is_file() and (
+            os.sep in spec or "/" in spec or Path(spec).suffix.lower() in AUDIO_SUFFIXES):
+        raise InputError(f"--input {spec}: no such file")
+    if config.record is not None:
+        check_output(config.record, *([spec] if spec is not None and Path(spec).is_file() else []))
+    files = {"--screenshot": config.screenshot, "--journal": config.journal,
+             "--telemetry": config.telemetry, "--snapshots": config.snapshots}
+    for flag, path in files.items():
+        if path is None:
+            continue
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise InputError(f"{flag} {path}: folder {folder} does not exist")
+        if flag in ("--screenshot", "--journal") and path.exists() and not path.is_file():
+            raise InputError(f"{flag} {path}: not a regular file")
+    if config.screenshot is not None and config.screenshot.suffix.lower() != ".png":
+        raise InputError(f"--screenshot {config.screenshot}: expected a .png file")
+    if config.snapshots is not None and config.snapshots.exists() and not config.snapshots.is_dir():
+        raise InputError(f"--snapshots {config.snapshots}: not a folder")
 
 
 class Presentation(FrameSink):
@@ -75,7 +106,10 @@ class LiveShow:
         slugs = [s.slug for s in list_styles(config.styles_dir) if isinstance(s, Style)]
         if not slugs:
             raise InputError(f"{config.styles_dir}: no loadable styles (make one with `vjengine train`)")
+        check_startup(config, slugs)
         check_backend_name(render.backend)  # before a window opens
+        if config.snapshots is not None:
+            config.snapshots.mkdir(exist_ok=True)
         self.stage = Stage(render, control.bus, audio.clock)
         self.backend = make_backend(render.backend, self.stage.ctx)
         self.pipeline = Pipeline(self.stage.ctx, self.stage.output.framebuffer_size)
