@@ -332,6 +332,52 @@ def startup(ctx: Context) -> list[dict]:
     return rows
 
 
+def command_seconds(*argv: str, repeats: int = 3) -> float:
+    """Median wall seconds from starting `vjengine ARGV` to its exit (what a user waits at a prompt)."""
+    import subprocess
+
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "vjengine", *argv], capture_output=True, timeout=300)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def first_picture_seconds(ctx: Context, *extra: str) -> float:
+    """Seconds from starting `vjengine run` to its first picture: the telemetry record written at the
+    first drawn frame (the first with a style), whose time is perf_counter, i.e. CLOCK_MONOTONIC,
+    which every process here shares."""
+    import subprocess
+
+    telemetry = ctx.scratch / "first-picture.jsonl"
+    telemetry.unlink(missing_ok=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", "demo", "--no-osc", "--frames", "5",
+                    "--styles", str(ctx.scratch / "styles"), "--telemetry", str(telemetry), *extra],
+                   check=True, capture_output=True, timeout=600)
+    first = next(json.loads(line) for line in telemetry.read_text().splitlines()
+                 if json.loads(line)["style_a"] is not None)
+    return first["t"] - start
+
+
+@section("command", "Command line: seconds a user waits for help, listings, an error and the first picture")
+def command(ctx: Context) -> list[dict]:
+    styles = str(ctx.scratch / "styles")
+    ctx.style(1)
+    rows = [{"command": " ".join(argv), "seconds": round(command_seconds(*argv), 3)} for argv in (
+        ["--help"], ["render", "--help"], ["render", "x.wav", "-o", "x.mp4", "--fps", "0"],
+        ["run", "--help"], ["styles", "--dir", styles], ["presets"], ["devices"])]
+    if not os.environ.get("DISPLAY"):
+        return [*rows, {"command": "run: first picture", "seconds": "skipped: no X display ($DISPLAY)"}]
+    warm_kernel(ctx.style(1))
+    for label, extra in (("run: first picture (320x180)", ["--size", "320x180"]),
+                         ("run: first picture (default size)", [])):
+        found = [first_picture_seconds(ctx, *extra) for _ in range(1 if ctx.quick else 3)]
+        rows.append({"command": label, "seconds": round(statistics.median(found), 3)})
+    return rows
+
+
 @section("offline", "Offline render of a 10 s generated track (vjengine render), speed vs real time")
 def offline(ctx: Context) -> list[dict]:
     from vjengine.show.offline import RenderJob, render_file

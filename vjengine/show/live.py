@@ -43,10 +43,20 @@ from vjengine.styles.loader import StyleLoader
 from vjengine.styles.store import Style, list_styles
 
 log = logging.getLogger(__name__)
+MODULE_LOADED = time.perf_counter()
 
 HUD_PERIOD = 0.125  # seconds between HUD text updates
 BEAT_LAMP_DECAY = 0.1  # seconds for the HUD's beat lamp to fade to 1/e
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".aif", ".aiff", ".mp4"}
+
+
+def process_seconds() -> float:
+    """Seconds since this process started (Linux: from /proc; elsewhere since the engine module loaded)."""
+    try:
+        started = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - MODULE_LOADED
 
 
 def check_startup(config: EngineConfig, slugs: list[str]) -> None:
@@ -136,6 +146,7 @@ class LiveShow:
                               fault_frame=fault_frame)
         self.stats = FrameStats()
         self.telemetry = TelemetryLog(config.telemetry)
+        self.first_picture: float | None = None  # seconds from process start to the first drawn frame
 
     def _sinks(self) -> Sinks:
         config = self.config
@@ -187,13 +198,17 @@ class LiveShow:
                 features, hops = self.audio.latest()
                 t = self.audio.clock.now() + latency
                 dt, last = start - last, start
-                self.core.step(t, dt, features, self.control.pending(), hops, start)
+                frame = self.core.step(t, dt, features, self.control.pending(), hops, start)
+                first_picture = frame.drawn and self.first_picture is None
+                if first_picture:
+                    self.first_picture = process_seconds()
+                    log.info("first picture %.2f s after the command started", self.first_picture)
                 work = time.perf_counter() - start
                 if self.adaptive.update(work, start):
                     self.core.renderer.internal_size = internal_size(self.pipeline.size, self.adaptive.scale)
                     log.info("render scale %g (%dx%d)", self.adaptive.scale, *self.core.renderer.internal_size)
                 self.stats.add(dt, work, budget)
-                if self.telemetry.due():
+                if self.telemetry.due() or (first_picture and self.config.telemetry):
                     self.telemetry.write(self.status(self.stats.since_logged()).telemetry_record())
                 self.stage.swap()
                 if self.config.frames is not None and self.stats.frames >= self.config.frames:
