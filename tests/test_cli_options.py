@@ -1,6 +1,7 @@
 """Option values and startup refusals: one line and exit 2, never a traceback, before a window opens;
 and the commands that need no heavy modules answer without importing them."""
 
+import argparse
 import os
 import subprocess
 import sys
@@ -113,3 +114,12 @@ def test_help_shows_the_defaults_from_the_config():
     assert f"(default {OfflineConfig.fps:g})" in render_help and "vjengine devices" in run_help
     top = run_cli("--help").stdout
     assert "vjengine run" in top and "parse, call" not in top
+
+
+@pytest.mark.unit
+def test_every_option_of_every_command_has_help_text():
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    missing = [f"{name} {action.option_strings or action.dest}" for name, sub in commands.items()
+               for action in sub._actions if not action.help]
+    assert not missing, missing
