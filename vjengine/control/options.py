@@ -19,7 +19,6 @@ from vjengine.control.presets import SLOT_COUNT, PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 from vjengine.paths import PRESETS
-from vjengine.styles.store import SLUG_PATTERN, STYLE_FILE
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +56,8 @@ def add_control_options(parser: argparse.ArgumentParser) -> None:
 
 def default_slots(styles_dir: Path | None) -> tuple[str, ...]:
     """The first nine style folders by slug: slots for a scene that names none."""
+    from vjengine.styles.store import SLUG_PATTERN, STYLE_FILE  # here: the store imports torch
+
     if styles_dir is None or not styles_dir.is_dir():
         return ()
     slugs = sorted(p.name for p in styles_dir.iterdir()

@@ -144,9 +144,9 @@ class LiveShow:
         fault_frame = int(os.environ.get("VJ_INJECT_FRAME_FAULT", "0") or 0)
         self.core = FrameCore(state, self.styles, renderer, self._sinks(), keep_going=True,
                               fault_frame=fault_frame)
+        self.first_picture: float | None = None  # seconds from process start to the first drawn frame
         self.stats = FrameStats()
         self.telemetry = TelemetryLog(config.telemetry)
-        self.first_picture: float | None = None  # seconds from process start to the first drawn frame
 
     def _sinks(self) -> Sinks:
         config = self.config
