@@ -123,3 +123,24 @@ def test_every_option_of_every_command_has_help_text():
     missing = [f"{name} {action.option_strings or action.dest}" for name, sub in commands.items()
                for action in sub._actions if not action.help]
     assert not missing, missing
+
+
+def test_devices_lists_the_audio_inputs_and_the_monitors():
+    need_real(bool(os.environ.get("DISPLAY")), "an X display (Xvfb) in $DISPLAY")
+    result = run_cli("devices")
+    assert result.returncode == 0, result.stderr
+    monitors = result.stdout.split("monitors (--monitor INDEX):\n", 1)[1].splitlines()
+    assert monitors and monitors[0].split()[0] == "0" and monitors[0].endswith("1920x1080"), result.stdout
+    assert "audio inputs" in result.stdout
+
+
+@pytest.mark.unit
+def test_record_onto_the_input_file_is_refused_before_the_show(make_style, tmp_path):
+    make_style("alpha")
+    song = tmp_path / "song.mp4"
+    song.write_bytes(b"not really a song, but it must survive")
+    args = build_parser("run").parse_args(["run", "--no-osc", "--styles", str(tmp_path / "styles"),
+                                           "--input", str(song), "--record", str(song)])
+    with pytest.raises(InputError, match="is the input"):
+        engine_from_args(args)
+    assert song.read_bytes() == b"not really a song, but it must survive"
