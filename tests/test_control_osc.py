@@ -96,7 +96,8 @@ class Show:
         self.bus = ControlBus()
         feedback = Feedback(OscSender(("127.0.0.1", feedback_port))) if feedback_port else None
         self.state = ControlState(changes=feedback)
-        self.server = OscServer(self.bus, self.clock, lambda: self.state.snapshot, port=0, allow=allow)
+        self.server = OscServer(self.bus, self.clock, lambda: self.state.snapshot, port=0, allow=allow,
+                                feedback=("127.0.0.1", feedback_port) if feedback_port else None)
         self.server.start()
 
     def frame(self):
@@ -279,7 +280,8 @@ def message(address: str, *args) -> bytes:
     (message("/vj/learn/save", "a/b"), "bad_name"),
     (message("/vj/style/b", "Neon Grid"), "bad_name"),
     (message("/vj/preset/save", "p" * 65), "oversize"),
-    (message("/vj/get/zoom", 70000), "bad_value"),
+    (message("/vj/get/zoom", 70000), "reply_refused"),
+    (message("/vj/get/zoom", 1.5), "bad_value"),
     (message("/vj/[", 1.0), "unknown_address"),
     (b"/vj", "malformed"),
     (b"", "malformed"),
@@ -403,7 +405,7 @@ def bundle(*elements: bytes, timetag: bytes = b"\x00" * 7 + b"\x01") -> bytes:
     (b"#bundle\x00" + b"\x00" * 7 + b"\x01" + struct.pack(">i", -4), "malformed"),  # looped forever
     (bundle(message("/vj/tap")) + struct.pack(">i", 400), "malformed"),
     (bundle(b"/vj/style/a\x00,s\x00\x00abcd"), "malformed"),  # a string without its end
-    (message("/vj/param/" + "*" * 30 + "!", 0.5), "limits"),  # backtracked for minutes
+    (message("//*" + "{,a}" * 60, 0.5), "limits"),  # more matching work than a datagram may take
     (message("/vj/" + "x" * 300, 0.5), "limits"),
     (b"/vj/param/zoom\x00\x00,xxxxxxxx\x00\x00\x00", "malformed"),  # a warning per 'x'
     (bundle(bundle(bundle(bundle(bundle(message("/vj/tap")))))), "limits"),
