@@ -10,10 +10,11 @@ Regular expressions are not used: alternatives such as `{,}{,}{,}` make them bac
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 WILDCARDS = frozenset("?*[]{}")
-MAX_WORK = 4096  # steps (an element against one candidate part, per choice) for one datagram
+MAX_WORK = 4096  # steps for one datagram: a pattern character compiled, an element tried on a part
 _ANY, _ONE, _SET, _ALTERNATIVES = range(4)
 
 
@@ -40,7 +41,7 @@ class AddressTable:
     def __init__(self, addresses: Iterable[str]):
         self._root = _Node("")
         self._order: dict[str, int] = {}
-        self._alphabet: set[str] = set()
+        alphabet: set[str] = set()
         for address in addresses:
             if not address.startswith("/") or WILDCARDS & set(address) or "//" in address:
                 raise ValueError(f"{address!r} is not a plain OSC address")
@@ -48,8 +49,9 @@ class AddressTable:
             for part in address[1:].split("/"):
                 node = node.children.setdefault(part, _Node(part))
             node.address = address
-            self._alphabet.update(address)
+            alphabet.update(address)
             self._order.setdefault(address, len(self._order))
+        self._alphabet = "".join(sorted(alphabet))  # every character of the table, for sets
 
     def match(self, pattern: str, budget: int = MAX_WORK) -> tuple[list[str], int]:
         """The table's addresses the pattern matches (none for a pattern that is not well formed),
@@ -65,6 +67,9 @@ class AddressTable:
             if not part:
                 descend = True
                 continue
+            work += len(part)  # compiling is one pass over the part
+            if work > budget:
+                raise PatternLimit(f"matching {pattern[:40]!r}... takes more than {budget} steps")
             elements = _compile(part, self._alphabet)
             if elements is None:
                 return [], work
@@ -101,7 +106,7 @@ def _below(nodes: list[_Node]) -> list[_Node]:
     return list(seen.values())
 
 
-def _compile(part: str, alphabet: set[str]) -> list[tuple] | None:
+def _compile(part: str, alphabet: str) -> list[tuple] | None:
     """One part of a pattern as elements; None if a bracket or brace is not closed or misplaced.
 
     A character set becomes the characters of the table's `alphabet` it admits."""
@@ -140,9 +145,9 @@ def _compile(part: str, alphabet: set[str]) -> list[tuple] | None:
     return elements
 
 
-def _char_set(body: str, alphabet: set[str]) -> frozenset[str]:
-    """The characters of `alphabet` that `[body]` admits ('!' first negates; '-' first or last is
-    itself)."""
+def _char_set(body: str, alphabet: str) -> frozenset[str]:
+    """The characters of the sorted `alphabet` that `[body]` admits ('!' first negates; '-' first
+    or last is itself)."""
     negated = body.startswith("!")
     if negated:
         body = body[1:]
@@ -156,10 +161,10 @@ def _char_set(body: str, alphabet: set[str]) -> frozenset[str]:
         else:
             chars.add(body[index])
             index += 1
-    admitted = chars & alphabet
+    admitted = chars.intersection(alphabet)
     for lo, hi in ranges:
-        admitted |= {char for char in alphabet if lo <= char <= hi}
-    return frozenset(alphabet - admitted if negated else admitted)
+        admitted.update(alphabet[bisect_left(alphabet, lo):bisect_right(alphabet, hi)])
+    return frozenset(set(alphabet) - admitted if negated else admitted)
 
 
 def _matches(elements: list[tuple], node: _Node, name: str) -> tuple[bool, int]:
