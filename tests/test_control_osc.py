@@ -532,10 +532,13 @@ def test_one_request_gets_at_most_four_replies(show):
         client.sendto(message("/vj/get/*"), target)  # 17 parameters: 34 replies before
         assert len(replies(client)) == REPLIES_PER_DATAGRAM
         assert show.server.counters.reply_limit == len(PARAMS) - REPLIES_PER_DATAGRAM // 2
+        client.sendto(bundle(*[message("/vj/get/*")] * 3), target)
+        assert len(replies(client)) == REPLIES_PER_DATAGRAM
         datagram = bundle(*[message("/vj/get/*")] * 64)  # 2,176 replies before
         assert len(datagram) < 1600
         client.sendto(datagram, target)
-        assert len(replies(client)) == REPLIES_PER_DATAGRAM
+        assert replies(client) == []  # more than 64 addresses: dropped whole
+        assert show.server.counters.limits == 1
 
 
 def test_replies_are_capped_per_second_and_what_is_refused_is_counted(show):

@@ -345,8 +345,10 @@ class OscServer:
                 self._handlers[address](sender, message.address, *message.params)
 
     def _route(self, messages: list[OscMessage]) -> list[tuple[OscMessage, list[str]]]:
-        """Each message with the addresses its pattern matches, within one work budget."""
+        """Each message with the addresses its pattern matches, within one work budget; at most
+        MAX_MESSAGES addresses in all, as many as plain messages could reach."""
         budget = oscaddress.MAX_WORK
+        targets = 0
         routed = []
         for message in messages:
             try:
@@ -354,6 +356,10 @@ class OscServer:
             except oscaddress.PatternLimit as error:
                 raise oscpacket.PacketError("limits", str(error)) from None
             budget -= work
+            targets += len(addresses)
+            if targets > oscpacket.MAX_MESSAGES:
+                raise oscpacket.PacketError("limits", f"patterns reaching more than {oscpacket.MAX_MESSAGES} "
+                                                      "addresses in one datagram")
             routed.append((message, addresses))
         return routed
 
