@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_message import OscMessage
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import BlockingOSCUDPServer
 
@@ -185,7 +185,7 @@ def parse_allow(entries: Sequence[str]) -> tuple[ipaddress.IPv4Network | ipaddre
     return tuple(networks)
 
 
-def is_local(host: str) -> bool:
+def _is_local(host: str) -> bool:
     """Whether host is an address of this machine (a loopback one, or one a socket can bind)."""
     try:
         address = ipaddress.ip_address(host)
@@ -244,7 +244,7 @@ class _Server(BlockingOSCUDPServer):
         if self._allow and not any(ipaddress.ip_address(client_address[0]) in net for net in self._allow):
             self._counters.not_allowed += 1
             return False
-        if client_address[1] == self.server_address[1] and is_local(client_address[0]):
+        if client_address[1] == self.server_address[1] and _is_local(client_address[0]):
             self._drop("echo", f"a datagram from this server's own address {client_address[0]}:"
                                f"{client_address[1]} (its own reply)")
             return False
