@@ -119,7 +119,7 @@ class Show:
         return self.frame()
 
     def wait_for(self, kind: str, count: int) -> None:
-        """Until the server has counted `count` drops of this kind."""
+        """Until the server's counter `kind` has reached `count`."""
         deadline = time.monotonic() + TIMEOUT
         while getattr(self.server.counters, kind) < count:
             assert time.monotonic() < deadline, f"server counters: {self.server.counters}"
@@ -564,14 +564,18 @@ def test_the_engine_ignores_its_own_replies_and_state_dumps():
         show.oscsend("/vj/param/zoom/abs", "f", "3")
         show.settle(1)
         show.oscsend("/vj/state", "i", str(port))  # answered to the feedback target: the engine
-        show.wait_for("echo", 1)
         dump = bundle(*[b.build().dgram for b in state_messages(show.state.snapshot)])
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:  # a peer sends a dump back
             peer.sendto(dump, ("127.0.0.1", port))
-        show.wait_for("echo", 2)
-        frame = show.frame()
+            peer.sendto(message("/vj/get/zoom"), ("127.0.0.1", port))  # handled after all the above
+            peer.settimeout(TIMEOUT)
+            peer.recv(1024)
+        show.wait_for("replies", 3)  # the handler counts its replies after sending them
+        for _ in range(3):
+            frame = show.frame()
+        assert frame.features.tempo_source == "none"  # was "osc": the engine's own tempo taken as manual
+        assert show.state.params.target["zoom"] == pytest.approx(3.0)
         counts = show.server.counters
-        assert frame.features.tempo_source == "none" and show.bus.drain() == []
-        assert counts.accepted == 2 and counts.replies == 1 and counts.echo == 2
+        assert counts.echo >= 2 and counts.errors == 0, counts  # the reply, the dump, maybe feedback
     finally:
         show.close()
