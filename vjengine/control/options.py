@@ -158,9 +158,10 @@ def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None
     if bus is None:
         bus = ControlBus()
     presets = PresetLibrary(args.presets)
-    feedback = feature_out = None
+    feedback = feature_out = feedback_target = None
     if args.osc_feedback:
-        feedback = Feedback(OscSender(parse_target(args.osc_feedback, "--osc-feedback")))
+        feedback_target = parse_target(args.osc_feedback, "--osc-feedback")
+        feedback = Feedback(OscSender(feedback_target))
     if args.osc_out:
         feature_out = FeatureOut(OscSender(parse_target(args.osc_out, "--osc-out")))
     mapper = MidiMapper(MidiMapLibrary(args.presets / "midi"), args.midi_map) if args.midi else None
@@ -171,7 +172,8 @@ def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None
                 "midi_map": args.midi_map if args.midi else None, "presets_dir": str(args.presets)}
     osc = None
     if not args.no_osc:
-        osc = OscServer(bus, clock, lambda: state.snapshot, args.osc_host, args.osc_port, args.osc_allow)
+        osc = OscServer(bus, clock, lambda: state.snapshot, args.osc_host, args.osc_port, args.osc_allow,
+                        feedback_target)
     midi = MidiInput(args.midi, clock, args.midi_api) if args.midi else None
     link = build_link(args, clock)
     state.tempo.session = link
