@@ -15,11 +15,10 @@ from vjengine.control.midi import APIS, MidiInput
 from vjengine.control.midimap import DEFAULT_MAP, MidiMapLibrary, MidiMapper
 from vjengine.control.osc import DEFAULT_HOST, DEFAULT_PORT, OscServer
 from vjengine.control.oscout import FeatureOut, Feedback, OscSender, parse_target
-from vjengine.control.presets import SLOT_COUNT, PresetError, PresetLibrary
+from vjengine.control.presets import SLOT_COUNT, PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 from vjengine.paths import PRESETS
-from vjengine.styles.store import SLUG_PATTERN, STYLE_FILE
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +56,8 @@ def add_control_options(parser: argparse.ArgumentParser) -> None:
 
 def default_slots(styles_dir: Path | None) -> tuple[str, ...]:
     """The first nine style folders by slug: slots for a scene that names none."""
+    from vjengine.styles.store import SLUG_PATTERN, STYLE_FILE  # here: the store imports torch
+
     if styles_dir is None or not styles_dir.is_dir():
         return ()
     slugs = sorted(p.name for p in styles_dir.iterdir()
@@ -132,16 +133,15 @@ class Control:
 
 
 def start_scene(state: ControlState, slots: tuple[str, ...], preset: str | None) -> None:
-    """The state a show starts from: default slots, then the starting preset if one is named."""
+    """The state a show starts from: default slots, then the starting preset if one is named.
+
+    A starting preset that cannot be loaded is a PresetError (an InputError): the show does not start.
+    """
     scenes = state.scenes
     scenes.slots = slots
     if preset:
-        try:
-            scenes.apply(scenes.presets.load(preset), at_once=True)
-            scenes.preset = preset
-        except PresetError as exc:
-            state.counters.preset_errors += 1
-            log.error("%s", exc)
+        scenes.apply(scenes.presets.load(preset), at_once=True)
+        scenes.preset = preset
 
 
 def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None = None,
