@@ -55,6 +55,7 @@ class Context:
 
     quick: bool
     scratch: Path
+    baseline: Path | None = None  # another checkout whose live loop runs before this one's
     results: dict[str, list[dict]] = field(default_factory=dict)
     _styles: dict[int, Style] = field(default_factory=dict)
 
@@ -402,26 +403,45 @@ def glsl(ctx: Context) -> list[dict]:
 
 # -- running ------------------------------------------------------------------------------------
 
-@section("live", "Live loop under Xvfb: vjengine run, demo input, 1280x720 output (telemetry window)")
-def live(ctx: Context) -> list[dict]:
+LIVE_CASES = (("CPPN fixed at 320x180", ["--render-scale", "0.25", "--fixed-scale"]),
+              ("adaptive from 320x180", ["--render-scale", "0.25"]))
+LIVE_SETTLE_S = 3.0  # telemetry before this (start-up, first kernel calls) is left out of the stage means
+
+
+def live_run(ctx: Context, label: str, args: list[str], tree: Path | None) -> dict:
+    """One `vjengine run` at 1280x720 playing a music file; its last telemetry and mean stage times."""
     import subprocess
 
+    track = ctx.scratch / "music.wav"
+    if not track.exists():
+        write_wav(track, demo_track(20.0))
+    telemetry = ctx.scratch / f"live-{len(list(ctx.scratch.glob('live-*.jsonl')))}.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(tree)) if tree is not None else None
+    subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", str(track), "--size", "1280x720",
+                    "--fps", "30", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style",
+                    ctx.style(1).slug, "--frames", str(300 if ctx.quick else 900), "--telemetry", str(telemetry),
+                    *args], check=True, capture_output=True, timeout=1800, env=env)
+    records = [json.loads(line) for line in telemetry.read_text().splitlines()]
+    last = records[-1]
+    row = {"code": "before" if tree is not None else "after", "case": label,
+           "cppn": "x".join(map(str, last["internal"])), "frames": last["frames"], "fps": last["fps"],
+           "p50_ms": last["p50_ms"], "p99_ms": last["p99_ms"], "late": last["late"]}
+    settled = [r["stages_ms"] for r in records if r.get("stages_ms") and r["t"] - records[0]["t"] >= LIVE_SETTLE_S]
+    for name in settled[0] if settled else ():
+        row[name] = round(statistics.mean(stages[name] for stages in settled), 1)
+    return row
+
+
+@section("live", "Live loop under Xvfb: vjengine run, a music file, 1280x720 window, 30 fps target; "
+                 "stage means in ms")
+def live(ctx: Context) -> list[dict]:
     if not os.environ.get("DISPLAY"):
         return [{"status": "skipped: no X display ($DISPLAY)"}]
     warm_kernel(ctx.style(1))
     rows = []
-    frames = 300 if ctx.quick else 900
-    for label, extra in (("320x180 internal, fixed", ["--render-scale", "0.25", "--fixed-scale"]),
-                         ("adaptive from 0.25", ["--render-scale", "0.25"])):
-        telemetry = ctx.scratch / f"live-{len(rows)}.jsonl"
-        subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", "demo", "--size", "1280x720",
-                        "--fps", "60", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style",
-                        ctx.style(1).slug, "--frames", str(frames), "--telemetry", str(telemetry), *extra],
-                       check=True, capture_output=True, timeout=1800)
-        last = json.loads(telemetry.read_text().splitlines()[-1])
-        rows.append({"case": label, "output": "1280x720", "internal": "x".join(map(str, last["internal"])),
-                     "frames": last["frames"], "fps": last["fps"], "p50_ms": last["p50_ms"],
-                     "p99_ms": last["p99_ms"], "late_frames": last["late"]})
+    if ctx.baseline is not None:
+        rows += [live_run(ctx, label, args, ctx.baseline) for label, args in LIVE_CASES]
+    rows += [live_run(ctx, label, args, None) for label, args in LIVE_CASES]
     return rows
 
 
@@ -536,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path,
                         help=f"report path (default {DEFAULT_JSON_DIR}/bench-<time>.json)")
     parser.add_argument("--quick", action="store_true", help="fewer sizes and shorter windows")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="live: also run the live cases with the code of this checkout (before/after)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the backends do")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -551,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         console = Console(width=160)
     loads: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="vj-bench-") as scratch:
-        ctx = Context(quick=args.quick, scratch=Path(scratch))
+        ctx = Context(quick=args.quick, scratch=Path(scratch), baseline=args.baseline)
         for name in chosen:
             started, load = time.perf_counter(), load_average()
             try:

@@ -21,6 +21,7 @@ from vjengine.render.frame import FrameRenderer, internal_size
 from vjengine.render.gl import Pipeline
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
+from vjengine.render.timing import StageTimer
 from vjengine.show.core import FrameCore
 from vjengine.show.journal import JournalWriter, SessionRecorder, show_description
 from vjengine.show.sinks import (
@@ -51,6 +52,7 @@ class Presentation(FrameSink):
     """The frame on the stage's windows, with the HUD text renewed every HUD_PERIOD."""
 
     name = "stage"
+    timed_stages = True  # present and hud
 
     def __init__(self, show: LiveShow):
         self.show = show
@@ -59,7 +61,7 @@ class Presentation(FrameSink):
     def add(self, frame: Frame) -> None:
         lamp = envelope(frame.t, frame.control.features.beat_t, BEAT_LAMP_DECAY)
         lines = self.show.status().hud_lines() if frame.index % self.every == 0 else None
-        self.show.stage.present(self.show.pipeline.output, lamp, lines)
+        self.show.stage.present(self.show.pipeline.output, lamp, lines, self.show.timer)
 
 
 class LiveShow:
@@ -94,8 +96,9 @@ class LiveShow:
             state.params.set(name, value)
         state.params.jump()
         self.recorder: Recorder | None = None
+        self.timer = StageTimer(sync=self.stage.ctx.finish)
         renderer = FrameRenderer(self.backend, self.pipeline,
-                                 internal_size(self.pipeline.size, self.adaptive.scale))
+                                 internal_size(self.pipeline.size, self.adaptive.scale), self.timer)
         # Robustness tests force one failing frame: VJ_INJECT_FRAME_FAULT=N raises inside frame N.
         fault_frame = int(os.environ.get("VJ_INJECT_FRAME_FAULT", "0") or 0)
         self.core = FrameCore(state, self.styles, renderer, self._sinks(), keep_going=True,
@@ -148,6 +151,7 @@ class LiveShow:
         try:
             while True:
                 start = time.perf_counter()
+                self.timer.start_frame()
                 if not self.stage.poll():
                     break
                 features, hops = self.audio.latest()
@@ -158,10 +162,11 @@ class LiveShow:
                 if self.adaptive.update(work, start):
                     self.core.renderer.internal_size = internal_size(self.pipeline.size, self.adaptive.scale)
                     log.info("render scale %g (%dx%d)", self.adaptive.scale, *self.core.renderer.internal_size)
-                self.stats.add(dt, work, budget)
+                with self.timer.stage("swap"):
+                    self.stage.swap()
+                self.stats.add(dt, work, budget, self.timer.seconds)
                 if self.telemetry.due():
                     self.telemetry.write(self.status(self.stats.since_logged()).telemetry_record())
-                self.stage.swap()
                 if self.config.frames is not None and self.stats.frames >= self.config.frames:
                     break
                 time.sleep(max(0.0, budget - (time.perf_counter() - start)))
@@ -189,6 +194,7 @@ class LiveShow:
             control=self.control.status(), params=dict(self.control.state.snapshot.params),
             outputs=self.outputs.status(), outputs_line=self.outputs.hud_line() if self.outputs else None,
             beats_per_bar=self.control.state.beats_per_bar, frame_ms=frame_ms or [],
+            stages_ms=stats.stages_ms(), budget_ms=1000.0 / self.config.render.fps,
         )
 
     def shutdown(self) -> None:
