@@ -146,6 +146,8 @@ def engine_from_args(args: argparse.Namespace):
 
     if args.latency is not None and not 0.0 <= args.latency <= 150.0:
         raise InputError(f"--latency {args.latency}: expected 0..150 ms")
+    if args.min_render_scale is not None and not 0.0 < args.min_render_scale <= 1.0:
+        raise InputError(f"--min-render-scale {args.min_render_scale}: expected a number in (0, 1]")
     config = EngineConfig.from_toml(args.config) if args.config else EngineConfig()
     audio = replace(config.audio, **{k: v for k, v in {
         "input": args.input, "samplerate": args.samplerate, "gain": args.gain}.items() if v is not None})
@@ -153,6 +155,7 @@ def engine_from_args(args: argparse.Namespace):
         audio = replace(audio, channel=None if args.channel == "mix" else int(args.channel))
     render = replace(config.render, **{k: v for k, v in {
         "size": args.size, "monitor": args.monitor, "fps": args.fps, "render_scale": args.render_scale,
+        "min_render_scale": args.min_render_scale,
         "backend": args.backend, "latency": None if args.latency is None else args.latency / 1000.0,
     }.items() if v is not None})
     render = replace(render, fullscreen=render.fullscreen or args.fullscreen,
@@ -275,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, help="target frame rate (default 60)")
     p.add_argument("--render-scale", type=float, help="starting CPPN scale of the output (default 0.25)")
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
+    p.add_argument("--min-render-scale", type=float,
+                   help="lowest CPPN scale the adaptive resolution may choose (default 0.125)")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
     p.add_argument("--backend", help="CPPN backend: auto, cuda, glsl, cpu, reference")
     p.add_argument("--latency", type=float, help="render this many ms ahead of the analysed audio to cover input, render "

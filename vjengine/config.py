@@ -30,6 +30,7 @@ class RenderConfig:
     fps: float = 60.0
     render_scale: float = 0.25
     adaptive: bool = True
+    min_render_scale: float = 0.125  # the adaptive scale's floor (1280x720 keeps a 160x90 CPPN)
     backend: str = "auto"
     preview: bool = False
     hud: bool = False

@@ -82,7 +82,8 @@ class LiveShow:
         self.backend = make_backend(render.backend, self.stage.ctx)
         self.pipeline = Pipeline(self.stage.ctx, self.stage.output.framebuffer_size)
         self.stage.on_reload = self.pipeline.reload_shaders
-        self.adaptive = AdaptiveScale(render.fps, render.render_scale, enabled=render.adaptive)
+        self.adaptive = AdaptiveScale(render.fps, render.render_scale, enabled=render.adaptive,
+                                      floor=render.min_render_scale)
         audio.open()
         self.styles = LoadingStyles(self.backend, StyleLoader(config.styles_dir))
         state = control.state
@@ -158,12 +159,10 @@ class LiveShow:
                 t = self.audio.clock.now() + latency
                 dt, last = start - last, start
                 self.core.step(t, dt, features, self.control.pending(), hops, start)
-                work = time.perf_counter() - start
-                if self.adaptive.update(work, start):
-                    self.core.renderer.internal_size = internal_size(self.pipeline.size, self.adaptive.scale)
-                    log.info("render scale %g (%dx%d)", self.adaptive.scale, *self.core.renderer.internal_size)
                 with self.timer.stage("swap"):
                     self.stage.swap()
+                work = time.perf_counter() - start
+                self._adapt(work, start)
                 self.stats.add(dt, work, budget, self.timer.seconds)
                 if self.telemetry.due():
                     self.telemetry.write(self.status(self.stats.since_logged()).telemetry_record())
@@ -173,6 +172,18 @@ class LiveShow:
         finally:
             self.shutdown()
         return 0
+
+    def _adapt(self, work: float, now: float) -> None:
+        """Let the adaptive scale see the frame; apply a new scale, log the start of output-bound."""
+        adaptive, was_bound = self.adaptive, self.adaptive.output_bound
+        if adaptive.update(self.timer.seconds, work, now):
+            self.core.renderer.internal_size = internal_size(self.pipeline.size, adaptive.scale)
+            log.info("render scale %g (%dx%d)", adaptive.scale, *self.core.renderer.internal_size)
+        if adaptive.output_bound and not was_bound:
+            stage, seconds = adaptive.slow_stage or ("?", 0.0)
+            log.warning("output-bound: the frame without the CPPN misses the %.1f ms budget; slowest "
+                        "stage %s (%.1f ms); keeping the CPPN at %dx%d", 1000 * adaptive.budget, stage,
+                        1000 * seconds, *self.core.renderer.internal_size)
 
     def status(self, frame_ms: list[float] | None = None) -> ShowStatus:
         """The show now, for the HUD and telemetry; `frame_ms`: the intervals to log with it."""
@@ -195,6 +206,7 @@ class LiveShow:
             outputs=self.outputs.status(), outputs_line=self.outputs.hud_line() if self.outputs else None,
             beats_per_bar=self.control.state.beats_per_bar, frame_ms=frame_ms or [],
             stages_ms=stats.stages_ms(), budget_ms=1000.0 / self.config.render.fps,
+            slow_stage=self.adaptive.slow_stage[0] if self.adaptive.output_bound and self.adaptive.slow_stage else None,
         )
 
     def shutdown(self) -> None:

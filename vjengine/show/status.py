@@ -43,6 +43,7 @@ class ShowStatus:
     frame_ms: list[float] = field(default_factory=list)  # intervals since the last record
     stages_ms: dict[str, float] = field(default_factory=dict)  # mean time of each frame stage
     budget_ms: float = 1000.0 / 60.0  # the target frame time
+    slow_stage: str | None = None  # while output-bound: the slowest stage other than the CPPN
 
     def hud_lines(self) -> list[str]:
         features, control = self.features, self.control
@@ -51,7 +52,8 @@ class ShowStatus:
         bars = int(min(max((level_db + 60) / 3, 0), 20))
         return [
             f"{self.fps:5.1f} fps   p50 {self.p50_ms:5.1f} ms   p99 {self.p99_ms:5.1f} ms",
-            f"render {width}x{height} (scale {self.scale:g}) on {self.backend}",
+            f"render {width}x{height} (scale {self.scale:g}) on {self.backend}"
+            + (f"   output-bound ({self.slow_stage})" if self.slow_stage else ""),
             f"tempo {features.bpm:6.1f} BPM  conf {features.confidence:4.2f}  [{features.tempo_source}]",
             f"input {self.input}  [{'#' * bars}{'-' * (20 - bars)}] {level_db:5.1f} dB  "
             f"overruns {self.overruns}",
@@ -71,7 +73,7 @@ class ShowStatus:
         return {
             "t": self.wall, "frames": self.frames, "fps": round(self.fps, 2),
             "p50_ms": round(self.p50_ms, 2), "p99_ms": round(self.p99_ms, 2), "frame_ms": self.frame_ms,
-            "stages_ms": self.stages_ms,
+            "stages_ms": self.stages_ms, "output_bound": self.slow_stage,
             "internal": list(self.internal), "scale": self.scale,
             "audio_t": round(features.t, 3), "bpm": round(features.bpm, 2),
             "confidence": round(features.confidence, 3), "tempo_source": features.tempo_source,
