@@ -445,6 +445,82 @@ def live(ctx: Context) -> list[dict]:
     return rows
 
 
+UPSCALE_FROM, UPSCALE_TO = (320, 180), (1280, 720)
+
+
+def psnr(picture, reference) -> float:
+    """Peak signal-to-noise ratio (dB) of a uint8 picture against a reference."""
+    import numpy as np
+
+    mse = float(np.mean((picture.astype(np.float64) - reference.astype(np.float64)) ** 2))
+    return 10 * np.log10(255.0 ** 2 / mse) if mse > 0 else float("inf")
+
+
+def edge_sharpness(picture, reference, share: float = 0.05) -> float:
+    """The picture's mean luma gradient on the reference's strongest edges (its top `share` of
+    pixels by gradient), as a fraction of the reference's own: 1.0 is as sharp as the reference."""
+    import numpy as np
+
+    def gradient(rgb):
+        luma = rgb.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
+        gy, gx = np.gradient(luma)
+        return np.hypot(gx, gy)
+
+    ref = gradient(reference).ravel()
+    edges = np.argpartition(ref, -max(1, int(share * ref.size)))[-max(1, int(share * ref.size)):]
+    return float(gradient(picture).ravel()[edges].mean() / ref[edges].mean())
+
+
+def upscale_ms(pipeline, repeats: int) -> float:
+    """Best wall time (ms) of the post pass plus the upscale to the output size, GL work included."""
+    from vjengine.render.gl import present_uniforms
+
+    best = float("inf")
+    texture, fbo = pipeline._readback
+    for _ in range(repeats):
+        pipeline.ctx.finish()
+        start = time.perf_counter()
+        pipeline.draw(0.0, PostParams())
+        pipeline._draw("present", fbo, {"source": pipeline.output}, flip_y=True,
+                       **present_uniforms(pipeline.present_mode, pipeline.output.size, pipeline.size))
+        pipeline.ctx.finish()
+        best = min(best, time.perf_counter() - start)
+    return 1000 * best
+
+
+@section("upscale", "Upscale 320x180 -> 1280x720 against the CPPN evaluated at 1280x720, shipped styles")
+def upscale(ctx: Context) -> list[dict]:
+    from vjengine.paths import STYLES
+    from vjengine.render.gl import UPSCALERS, Pipeline, create_offscreen_context
+    from vjengine.styles.store import list_styles
+
+    styles = [s for s in list_styles(STYLES) if isinstance(s, Style)]
+    if not styles:
+        return [{"status": f"skipped: no shipped styles in {STYLES}"}]
+    gl = create_offscreen_context()
+    pipelines = {mode: Pipeline(gl, UPSCALE_TO, upscale=mode) for mode in UPSCALERS}
+    rows, frame = [], bench_frame()
+    with CPUBackend() as cpu:
+        for style in styles[:2] if ctx.quick else styles:
+            folded = cpu.prepare(style)
+            cpu.wait_compiled()
+            low = cpu.evaluate([folded], *UPSCALE_FROM, frame)[0]
+            full = cpu.evaluate([folded], *UPSCALE_TO, frame)[0]
+            row = {"style": style.slug}
+            for mode, pipeline in pipelines.items():
+                pipeline.upload("a", low)
+                pipeline.draw(0.0, PostParams())
+                picture = pipeline.read_rgb()
+                row[f"{mode}_psnr_db"] = round(psnr(picture, full), 2)
+                row[f"{mode}_edge"] = round(edge_sharpness(picture, full), 3)
+            rows.append(row)
+    repeats = 5 if ctx.quick else 15
+    rows.append({"style": "cost on " + gl.info["GL_RENDERER"].split(" (")[0],
+                 **{f"{mode}_ms": round(upscale_ms(pipeline, repeats), 2) for mode, pipeline in pipelines.items()}})
+    gl.release()
+    return rows
+
+
 @section("latency", "Onset-to-frame latency: a click after silence, played into PulseAudio, to the first changed frame")
 def latency(ctx: Context) -> list[dict]:
     import threading

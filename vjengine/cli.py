@@ -106,7 +106,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     style_b = find_style(args.styles, args.style_b) if args.style_b else None
     job = RenderJob(audio=args.audio, output=args.output, style_a=style_a, style_b=style_b,
                     xfade_beats=args.xfade_beats, size=args.size, fps=args.fps,
-                    render_scale=args.render_scale, backend=args.backend, params=dict(args.param))
+                    render_scale=args.render_scale, backend=args.backend, upscale=args.upscale,
+                    params=dict(args.param))
     path = render_file(job, show_progress=not args.quiet)
     print(f"wrote {path}")
     return 0
@@ -155,7 +156,7 @@ def engine_from_args(args: argparse.Namespace):
         audio = replace(audio, channel=None if args.channel == "mix" else int(args.channel))
     render = replace(config.render, **{k: v for k, v in {
         "size": args.size, "monitor": args.monitor, "fps": args.fps, "render_scale": args.render_scale,
-        "min_render_scale": args.min_render_scale,
+        "min_render_scale": args.min_render_scale, "upscale": args.upscale,
         "backend": args.backend, "latency": None if args.latency is None else args.latency / 1000.0,
     }.items() if v is not None})
     render = replace(render, fullscreen=render.fullscreen or args.fullscreen,
@@ -247,6 +248,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from vjengine.control.options import add_control_options
+    from vjengine.render.gl import UPSCALERS
     from vjengine.render.outputs.options import add_output_options
 
     from vjengine.audio.analysis import TRACKERS, AnalysisConfig
@@ -280,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
     p.add_argument("--min-render-scale", type=float,
                    help="lowest CPPN scale the adaptive resolution may choose (default 0.125)")
+    p.add_argument("--upscale", choices=UPSCALERS, help="CPPN -> output upscale (default edge)")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
     p.add_argument("--backend", help="CPPN backend: auto, cuda, glsl, cpu, reference")
     p.add_argument("--latency", type=float, help="render this many ms ahead of the analysed audio to cover input, render "
@@ -311,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--render-scale", type=float, default=0.25,
                    help="CPPN resolution as a fraction of the output (default 0.25)")
     p.add_argument("--backend", default="auto", help="CPPN backend: auto, cuda, glsl, cpu, reference")
+    p.add_argument("--upscale", choices=UPSCALERS, default="edge", help="CPPN -> output upscale (default edge)")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")

@@ -47,6 +47,5 @@ class FrameRenderer:
             with timer.stage("upload", gl=True):
                 for slot, picture in zip("ab", pictures):
                     self.pipeline.upload(slot, picture)
-        with timer.stage("post", gl=True):
-            self.pipeline.draw(plan.xfade, inputs.post)
+        self.pipeline.draw(plan.xfade, inputs.post, timer)
         return True

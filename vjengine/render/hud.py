@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from vjengine.paths import SHADERS
+from vjengine.render.gl import present_uniforms
 from vjengine.render.timing import StageTimer
 
 FONT_SIZE = 15
@@ -63,9 +64,10 @@ class Presenter:
         self._panel.write(np.ascontiguousarray(image))
 
     def show(self, texture: moderngl.Texture, size: tuple[int, int], hud: bool, lamp: float,
-             timer: StageTimer | None = None) -> None:
-        """Draw texture over the whole window of framebuffer size `size`, then the HUD if asked;
-        `timer` times the "present" and "hud" stages."""
+             timer: StageTimer | None = None, mode: str = "bilinear") -> None:
+        """Draw texture over the whole window of framebuffer size `size` (present.frag in `mode`,
+        a key of PRESENT_MODES), then the HUD if asked; `timer` times the "present" and "hud"
+        stages."""
         timer = timer if timer is not None else StageTimer()
         with timer.stage("present", gl=True):
             screen = self.ctx.screen
@@ -74,6 +76,8 @@ class Presenter:
             self.external(texture).use(location=0)
             self._present["source"].value = 0
             self._present["flip_y"].value = False
+            for name, value in present_uniforms(mode, texture.size, size).items():
+                self._present[name].value = value
             self._present_vao.render(moderngl.TRIANGLES, vertices=3)
         if hud and self._panel is not None:
             with timer.stage("hud", gl=True):
@@ -85,6 +89,7 @@ class Presenter:
         self._panel.use(location=0)
         self._hud["panel"].value = 0
         origin_y = size[1] - MARGIN - self._panel.size[1]
+        self.ctx.screen.viewport = (MARGIN, origin_y, *self._panel.size)  # shade only the panel's pixels
         self._hud["panel_origin"].value = (MARGIN, origin_y)
         self._hud["lamp_centre"].value = (MARGIN + self._panel.size[0] - 16, size[1] - MARGIN - 14)
         self._hud["lamp"].value = lamp

@@ -61,7 +61,8 @@ class Presentation(FrameSink):
     def add(self, frame: Frame) -> None:
         lamp = envelope(frame.t, frame.control.features.beat_t, BEAT_LAMP_DECAY)
         lines = self.show.status().hud_lines() if frame.index % self.every == 0 else None
-        self.show.stage.present(self.show.pipeline.output, lamp, lines, self.show.timer)
+        pipeline = self.show.pipeline
+        self.show.stage.present(pipeline.output, lamp, lines, self.show.timer, pipeline.present_mode)
 
 
 class LiveShow:
@@ -80,7 +81,7 @@ class LiveShow:
         check_backend_name(render.backend)  # before a window opens
         self.stage = Stage(render, control.bus, audio.clock)
         self.backend = make_backend(render.backend, self.stage.ctx)
-        self.pipeline = Pipeline(self.stage.ctx, self.stage.output.framebuffer_size)
+        self.pipeline = Pipeline(self.stage.ctx, self.stage.output.framebuffer_size, upscale=render.upscale)
         self.stage.on_reload = self.pipeline.reload_shaders
         self.adaptive = AdaptiveScale(render.fps, render.render_scale, enabled=render.adaptive,
                                       floor=render.min_render_scale)
@@ -130,7 +131,7 @@ class LiveShow:
     def _journal(self) -> JournalSink:
         render, settings = self.config.render, self.control.settings
         show = show_description(
-            size=list(self.pipeline.size), fps=render.fps, backend=self.backend.name,
+            size=list(self.pipeline.size), fps=render.fps, backend=self.backend.name, upscale=render.upscale,
             latency=render.latency, analysis=self.audio.analysis_config,
             params=dict(self.config.params), **{k: v for k, v in settings.items() if k != "presets_dir"},
         )

@@ -73,9 +73,10 @@ class Stage:
         return not (self.quit or self.output.should_close)
 
     def present(self, picture: moderngl.Texture, lamp: float, hud_lines: list[str] | None = None,
-                timer: StageTimer | None = None) -> None:
-        """Draw the picture in every window (the HUD on the preview, and on the output when shown);
-        new HUD text when `hud_lines` is given. The output is swapped by `swap`."""
+                timer: StageTimer | None = None, mode: str = "bilinear") -> None:
+        """Draw the picture in every window (present.frag in `mode`; the HUD on the preview, and
+        on the output when shown); new HUD text when `hud_lines` is given. The output is swapped
+        by `swap`."""
         timer = timer if timer is not None else StageTimer()
         if hud_lines is not None:
             with timer.stage("hud"):
@@ -84,11 +85,11 @@ class Stage:
                     presenter.set_panel(hud_lines)
         if self.preview is not None:
             self.preview.make_current()
-            self.presenters["preview"].show(picture, self.preview.framebuffer_size, True, lamp, timer)
+            self.presenters["preview"].show(picture, self.preview.framebuffer_size, True, lamp, timer, mode)
             with timer.stage("swap"):
                 self.preview.swap()
         self.output.make_current()
-        self.presenters["output"].show(picture, self.output.framebuffer_size, self.hud, lamp, timer)
+        self.presenters["output"].show(picture, self.output.framebuffer_size, self.hud, lamp, timer, mode)
 
     def swap(self) -> None:
         self.output.swap()
