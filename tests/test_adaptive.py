@@ -28,6 +28,12 @@ def test_an_output_bound_frame_keeps_the_cppn_resolution_and_names_the_slow_stag
     assert adaptive.output_bound and adaptive.slow_stage[0] == "present"
 
 
+def test_an_output_bound_frame_still_steps_down_a_cppn_over_its_share_to_the_floor():
+    adaptive = AdaptiveScale(30, 0.25)
+    run(adaptive, 150.0, {"present": 45.0}, 10.0)
+    assert adaptive.output_bound and adaptive.scale == 0.125
+
+
 def test_a_slow_cppn_steps_down_but_never_below_the_floor():
     adaptive = AdaptiveScale(30, 0.25)
     run(adaptive, 200.0, {"present": 5.0}, 10.0)

@@ -7,17 +7,19 @@ from collections import deque
 LADDER = (1.0, 0.75, 0.5, 0.375, 0.25, 0.1875, 0.125, 0.09375, 0.0625)
 MIN_SCALE = 0.125  # the default floor: a 1280x720 output keeps the CPPN at 160x90 or more
 CPPN_STAGES = ("cppn", "upload")  # the stages whose cost follows the CPPN's resolution
+CPPN_SHARE = 0.5  # the part of the budget the CPPN may always take, even when output-bound
 
 
 class AdaptiveScale:
     """Watches each frame's stage times; changes the scale only when the CPPN is what is slow.
 
     Over a window of frames (90th percentiles): when the frame without the CPPN stages already
-    misses 95% of the budget, the show is output-bound: the scale stays, `output_bound` is set
-    and `slow_stage` names the slowest other stage. Otherwise a frame over 95% of the budget
-    steps the scale down (never below `floor`), and one step up is taken after `up_seconds`
-    in which the frame, with the CPPN's time grown by the pixel ratio, would stay under 80% of
-    the budget (and not within `hold_seconds` of that scale failing).
+    misses 95% of the budget, the show is output-bound: `output_bound` is set, `slow_stage`
+    names the slowest other stage, and the scale steps down only while the CPPN alone takes
+    more than CPPN_SHARE of the budget. Otherwise a frame over 95% of the budget steps the scale
+    down. It never goes below `floor`. One step up is taken after `up_seconds` in which the
+    frame, with the CPPN's time grown by the pixel ratio, would stay under 80% of the budget
+    (and not within `hold_seconds` of that scale failing).
     """
 
     def __init__(self, fps: float, start: float, enabled: bool = True, floor: float = MIN_SCALE,
@@ -57,6 +59,8 @@ class AdaptiveScale:
             self.slow_stage = max(((name, p90([f[2].get(name, 0.0) for f in self._frames])) for name in others),
                                   key=lambda item: item[1], default=None)
             self._calm_since = None
+            if cppn_p90 > CPPN_SHARE * self.budget and self.index < self.lowest:
+                return self._step(+1)
             return False
         self.slow_stage = None
         if work_p90 > 0.95 * self.budget and self.index < self.lowest:
