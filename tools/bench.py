@@ -403,8 +403,11 @@ def glsl(ctx: Context) -> list[dict]:
 
 # -- running ------------------------------------------------------------------------------------
 
-LIVE_CASES = (("CPPN fixed at 320x180", ["--render-scale", "0.25", "--fixed-scale"]),
-              ("adaptive from 320x180", ["--render-scale", "0.25"]))
+LIVE_CASES = (  # (label, options, also run with --baseline's code)
+    ("adaptive from 320x180", ["--render-scale", "0.25"], True),
+    ("CPPN fixed at 160x90", ["--render-scale", "0.125", "--fixed-scale"], True),
+    ("adaptive, bilinear upscale", ["--render-scale", "0.25", "--upscale", "bilinear"], False),
+)
 LIVE_SETTLE_S = 3.0  # telemetry before this (start-up, first kernel calls) is left out of the stage means
 
 
@@ -419,7 +422,7 @@ def live_run(ctx: Context, label: str, args: list[str], tree: Path | None) -> di
     env = dict(os.environ, PYTHONPATH=str(tree)) if tree is not None else None
     subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", str(track), "--size", "1280x720",
                     "--fps", "30", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style",
-                    ctx.style(1).slug, "--frames", str(300 if ctx.quick else 900), "--telemetry", str(telemetry),
+                    ctx.style(1).slug, "--frames", str(300 if ctx.quick else 600), "--telemetry", str(telemetry),
                     *args], check=True, capture_output=True, timeout=1800, env=env)
     records = [json.loads(line) for line in telemetry.read_text().splitlines()]
     last = records[-1]
@@ -440,8 +443,8 @@ def live(ctx: Context) -> list[dict]:
     warm_kernel(ctx.style(1))
     rows = []
     if ctx.baseline is not None:
-        rows += [live_run(ctx, label, args, ctx.baseline) for label, args in LIVE_CASES]
-    rows += [live_run(ctx, label, args, None) for label, args in LIVE_CASES]
+        rows += [live_run(ctx, label, args, ctx.baseline) for label, args, both in LIVE_CASES if both]
+    rows += [live_run(ctx, label, args, None) for label, args, _ in LIVE_CASES]
     return rows
 
 
