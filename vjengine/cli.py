@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from vjengine.config import LIMITS, AudioConfig, OfflineConfig, RenderConfig, check_number
+from vjengine.config import LIMITS, UPSCALERS, AudioConfig, OfflineConfig, RenderConfig, check_number
 from vjengine.errors import InputError
 from vjengine.paths import PRESETS as DEFAULT_PRESETS
 from vjengine.paths import STYLES as DEFAULT_STYLES
@@ -142,7 +142,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     style_b = find_style(args.styles, args.style_b) if args.style_b else None
     job = RenderJob(audio=args.audio, output=args.output, style_a=style_a, style_b=style_b,
                     xfade_beats=args.xfade_beats, size=args.size, fps=args.fps,
-                    render_scale=args.render_scale, backend=args.backend, params=dict(args.param))
+                    render_scale=args.render_scale, backend=args.backend, upscale=args.upscale,
+                    params=dict(args.param))
     path = render_file(job, show_progress=not args.quiet)
     print(f"wrote {path}")
     return 0
@@ -200,8 +201,9 @@ def engine_from_args(args: argparse.Namespace):
     if args.channel is not None:
         audio = replace(audio, channel=None if args.channel == "mix" else int(args.channel))
     render = replace(config.render, **given(size=args.size, monitor=args.monitor, fps=args.fps,
-                                            render_scale=args.render_scale, backend=args.backend,
-                                            latency=args.latency))
+                                            render_scale=args.render_scale,
+                                            min_render_scale=args.min_render_scale, upscale=args.upscale,
+                                            backend=args.backend, latency=args.latency))
     render = replace(render, fullscreen=render.fullscreen or args.fullscreen,
                      preview=render.preview or args.preview, hud=render.hud or args.hud,
                      vsync=render.vsync and not args.no_vsync,
@@ -330,6 +332,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--render-scale", type=setting("render_scale"),
                    help=f"starting CPPN scale of the output (default {render.render_scale:g})")
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
+    p.add_argument("--min-render-scale", type=setting("min_render_scale"),
+                   help=f"lowest CPPN scale the adaptive resolution may choose (default {render.min_render_scale:g})")
+    p.add_argument("--upscale", choices=UPSCALERS, help=f"CPPN -> output upscale (default {render.upscale})")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
     p.add_argument("--backend", help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {render.backend})")
     p.add_argument("--latency", type=setting("latency", scale=1000.0), metavar="MS",
@@ -372,6 +377,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help=f"CPPN resolution as a fraction of the output (default {offline.render_scale:g})")
     p.add_argument("--backend", default=offline.backend,
                    help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {offline.backend})")
+    p.add_argument("--upscale", choices=UPSCALERS, default=offline.upscale,
+                   help=f"CPPN -> output upscale (default {offline.upscale})")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")

@@ -21,6 +21,7 @@ from vjengine.control.tempo import TempoReading
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
+from vjengine.render.timing import StageTimer
 from vjengine.show.journal import FrameRecord, JournalWriter
 
 
@@ -52,6 +53,7 @@ class FrameSink:
     """Takes finished frames (render thread); `name` labels it in logs and status."""
 
     name = "sink"
+    timed_stages = False  # True: add() times its own stages
 
     def start(self) -> None:
         """Called once before the first frame."""
@@ -76,9 +78,15 @@ class Sinks:
         for sink in self.sinks:
             sink.start()
 
-    def send(self, frame: Frame) -> None:
+    def send(self, frame: Frame, timer: StageTimer | None = None) -> None:
+        """Hand the frame to each sink; `timer` counts their time as the "sinks" stage, except
+        for sinks that time themselves (`timed_stages`)."""
         for sink in self.sinks:
-            sink.add(frame)
+            if timer is None or sink.timed_stages:
+                sink.add(frame)
+            else:
+                with timer.stage("sinks"):
+                    sink.add(frame)
 
     def close(self) -> None:
         for sink in self.sinks:
