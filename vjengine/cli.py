@@ -131,7 +131,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     import signal
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
-    return engine_from_args(args).run()
+    show = engine_from_args(args)
+    for ending in (signal.SIGTERM, signal.SIGHUP):  # systemd, `kill`, a closed terminal: end as Esc does
+        signal.signal(ending, show.stop)
+    return show.run()
 
 
 def engine_from_args(args: argparse.Namespace):

@@ -102,6 +102,11 @@ class LiveShow:
                               fault_frame=fault_frame)
         self.stats = FrameStats()
         self.telemetry = TelemetryLog(config.telemetry)
+        self.stopping = False
+
+    def stop(self, *_: object) -> None:
+        """End the show after this frame, as Esc does (a signal handler: SIGTERM, SIGHUP)."""
+        self.stopping = True
 
     def _sinks(self) -> Sinks:
         config = self.config
@@ -139,7 +144,7 @@ class LiveShow:
         return JournalSink(journal, lambda: session.last)
 
     def run(self) -> int:
-        """Run the show until Esc, a closed window or --frames; returns the exit code."""
+        """Run the show until Esc, a closed window, stop() or --frames; returns the exit code."""
         self.audio.start()
         self.control.start()
         self.core.sinks.start()
@@ -148,7 +153,7 @@ class LiveShow:
         try:
             while True:
                 start = time.perf_counter()
-                if not self.stage.poll():
+                if self.stopping or not self.stage.poll():
                     break
                 features, hops = self.audio.latest()
                 t = self.audio.clock.now() + latency
