@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from vjengine.errors import InputError
+from vjengine.names import shown
 
 from vjengine.paths import PRESETS as DEFAULT_PRESETS
 from vjengine.paths import STYLES as DEFAULT_STYLES
@@ -59,12 +60,12 @@ def cmd_styles(args: argparse.Namespace) -> int:
     print(f"{'slug':<22} {'name':<24} {'method':<16} {'score':>7}  prompt")
     for entry in entries:
         if isinstance(entry, Style):
-            print(f"{entry.slug:<22} {entry.name:<24} {str(entry.meta.get('method', '')):<16} "
-                  f"{float(entry.meta.get('score', 0.0)):>7.4f}  "
-                  f"{entry.prompt or entry.meta.get('description', '')}")
+            print(shown(f"{entry.slug:<22} {entry.name:<24} {str(entry.meta.get('method', '')):<16} "
+                        f"{float(entry.meta.get('score', 0.0)):>7.4f}  "
+                        f"{entry.prompt or entry.meta.get('description', '')}"))
         else:
             failures += 1
-            print(f"invalid: {entry}", file=sys.stderr)
+            print(shown(f"invalid: {entry}"), file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -221,21 +222,21 @@ def cmd_presets(args: argparse.Namespace) -> int:
     for name, scene in scenes:
         if isinstance(scene, PresetError):
             failures += 1
-            print(f"invalid: {scene}", file=sys.stderr)
+            print(shown(f"invalid: {scene}"), file=sys.stderr)
             continue
         styles = "-" if scene.style_a is None else " / ".join(filter(None, (scene.style_a, scene.style_b)))
         params, routes = ("-" if part is None else str(len(part)) for part in (scene.params, scene.routes))
         move = scene.transition
         transition = "-" if move is None else f"{move.beats:g} beats, {move.quantise}, {move.mode}"
-        print(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}")
+        print(shown(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}"))
     print(f"\n{'MIDI map':<18} {'name':<28} {'CCs':>4} {'buttons':>7} {'notes':>5}  ports matched")
     for name, midi_map in midi_maps:
         if isinstance(midi_map, PresetError):
             failures += 1
-            print(f"invalid: {midi_map}", file=sys.stderr)
+            print(shown(f"invalid: {midi_map}"), file=sys.stderr)
             continue
-        print(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
-              f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}")
+        print(shown(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
+                    f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}"))
     return 1 if failures else 0
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -364,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"vjengine: {exc}", file=sys.stderr)
+        print(shown(f"vjengine: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

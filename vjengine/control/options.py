@@ -19,7 +19,8 @@ from vjengine.control.presets import SLOT_COUNT, PresetError, PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 from vjengine.paths import PRESETS
-from vjengine.styles.store import SLUG_PATTERN, STYLE_FILE
+from vjengine.names import NAME_PATTERN
+from vjengine.styles.store import STYLE_FILE
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def default_slots(styles_dir: Path | None) -> tuple[str, ...]:
     if styles_dir is None or not styles_dir.is_dir():
         return ()
     slugs = sorted(p.name for p in styles_dir.iterdir()
-                   if SLUG_PATTERN.match(p.name) and (p / STYLE_FILE).is_file())
+                   if NAME_PATTERN.match(p.name) and (p / STYLE_FILE).is_file())
     return tuple(slugs[:SLOT_COUNT])
 
 

@@ -21,11 +21,10 @@ from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.routes import Route
 from vjengine.errors import InputError
 from vjengine.control.transitions import MAX_BEATS, MODES, QUANTISE
-from vjengine.styles.store import SLUG_PATTERN
+from vjengine.names import NAME_PATTERN, NAME_RULE, is_name
 
 log = logging.getLogger(__name__)
 
-NAME_PATTERN = SLUG_PATTERN  # preset and MIDI map names: a-z, 0-9, - and _, no paths
 MAX_FILE_BYTES = 64 << 10
 SLOT_COUNT = 9
 SCENE_KEYS = {"name", "styles", "slots", "transition", "params", "routes"}
@@ -37,13 +36,13 @@ class PresetError(InputError):
 
 def check_name(name: object, what: str = "preset") -> str:
     """Return name if it is a safe file name (a-z, 0-9, '-', '_'; at most 64), else raise."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise PresetError(f"{what} name {name!r}: expected 1-64 characters of a-z, 0-9, '-' or '_'")
+    if not is_name(name):
+        raise PresetError(f"{what} name {name!r}: expected {NAME_RULE}")
     return name
 
 
 def check_slug(slug: object, where: str) -> str:
-    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+    if not is_name(slug):
         raise PresetError(f"{where}: style {slug!r} is not a style slug (a-z, 0-9, '-', '_')")
     return slug
 
