@@ -81,6 +81,8 @@ class Control:
     settings: dict = field(default_factory=dict)
 
     def start(self) -> None:
+        if self.state.scenes.presets is not None:  # mid-show preset loads: parsed off the render thread
+            self.state.scenes.presets.watch()
         if self.osc is not None:
             self.osc.start()
         if self.midi is not None:
@@ -121,6 +123,8 @@ class Control:
         return status
 
     def close(self) -> None:
+        if self.state.scenes.presets is not None:
+            self.state.scenes.presets.close()
         if self.osc is not None:
             self.osc.close()
         if self.midi is not None:

@@ -35,7 +35,7 @@ import numpy as np
 from vjengine import __version__
 from vjengine.control.events import ControlEvent
 from vjengine.control.tempo import SessionTempo, TempoReading
-from vjengine.control.presets import MAX_FILE_BYTES as MAX_PRESET_BYTES
+from vjengine.tomlfile import MAX_BYTES as MAX_PRESET_BYTES
 from vjengine.errors import InputError
 from vjengine.names import is_name
 from vjengine.show import journal_fields as check

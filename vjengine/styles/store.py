@@ -10,7 +10,6 @@ import math
 import os
 import re
 import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from safetensors.torch import save as save_safetensors_bytes
 
 from vjengine.errors import InputError
 from vjengine.names import NAME_RULE, is_name
+from vjengine.tomlfile import MAX_BYTES as MAX_TOML_BYTES
+from vjengine.tomlfile import parse_small_toml
 from vjengine.model import conditioning
 from vjengine.model.cppn import CPPN, CPPNConfig
 
@@ -30,7 +31,6 @@ SCHEMA_VERSION = 1
 STYLE_FILE = "style.toml"
 WEIGHTS_FILE = "weights.safetensors"
 PREVIEW_FILE = "preview.png"
-MAX_TOML_BYTES = 1 << 20
 MAX_WEIGHTS_BYTES = 256 << 20
 
 
@@ -97,10 +97,9 @@ def _read_regular_file(path: Path, limit: int) -> bytes:
 def _parse_meta(path: Path) -> dict:
     raw = _read_regular_file(path, MAX_TOML_BYTES)
     try:
-        meta = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "nested too deeply"
-        raise StyleError(f"{path}: unreadable TOML ({reason})") from None
+        meta = parse_small_toml(raw, MAX_TOML_BYTES)
+    except ValueError as exc:
+        raise StyleError(f"{path}: {exc}") from None
     schema = meta.get("schema")
     if schema != SCHEMA_VERSION or type(schema) is not int:
         raise StyleError(f"{path}: unknown schema version {_show(schema)} (this engine reads {SCHEMA_VERSION})")
