@@ -187,7 +187,10 @@ class JournalWriter:
                 pass
         finally:
             for fh in files.values():
-                fh.close()
+                try:
+                    fh.close()
+                except OSError as exc:  # the last buffered bytes did not fit
+                    self.error = self.error or exc
 
     def close(self) -> Path:
         """Finish writing and pack the parts folder into the .vjshow archive."""
@@ -196,24 +199,36 @@ class JournalWriter:
         if self.error is not None:
             raise JournalError(f"{self.path}: incomplete, writing failed ({self.error}); "
                                f"what was written is in {self.parts}")
-        show = json.loads((self.parts / SHOW).read_text())
-        show.update(styles=self.styles, frames=self.frames)
-        (self.parts / SHOW).write_text(json.dumps(show, indent=1))
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".zip")
-        os.fchmod(fd, 0o644)  # mkstemp makes files private; a journal is meant to be replayed anywhere
-        os.close(fd)
+        tmp = None
         try:
+            show = json.loads((self.parts / SHOW).read_text())
+            show.update(styles=self.styles, frames=self.frames)
+            _replace_text(self.parts / SHOW, json.dumps(show, indent=1))
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".zip")
+            os.fchmod(fd, 0o644)  # mkstemp makes files private; a journal is meant to be replayed anywhere
+            os.close(fd)
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
                 for file in sorted(self.parts.rglob("*")):
                     if file.is_file():
                         archive.write(file, file.relative_to(self.parts).as_posix())
             os.replace(tmp, self.path)
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
             raise JournalError(f"{self.path}: cannot pack the journal ({exc}); it stays in {self.parts}") from None
         shutil.rmtree(self.parts, ignore_errors=True)
         log.info("journal: %d frames, %d styles -> %s", self.frames, len(self.styles), self.path)
         return self.path
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write a file through a temporary one: on a full disk the old file stays whole."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class _Members:

@@ -110,7 +110,7 @@ class LiveShow:
 
     def _sinks(self) -> Sinks:
         config = self.config
-        sinks = Sinks([Presentation(self)])
+        sinks = Sinks([Presentation(self)], keep_going=True)
         if config.journal:
             sinks.append(self._journal())
         if config.snapshots is not None and config.snapshot_every > 0:
@@ -177,7 +177,9 @@ class LiveShow:
     def status(self, frame_ms: list[float] | None = None) -> ShowStatus:
         """The show now, for the HUD and telemetry; `frame_ms`: the intervals to log with it."""
         stats, analysis, frame = self.stats, self.audio.analysis, self.core.last
-        errors = dict(self.core.errors)
+        errors = dict(self.core.errors) | {f"sink {k}": v for k, v in self.core.sinks.failures.items()}
+        if self.telemetry.failed:
+            errors["telemetry"] = self.telemetry.failed
         if self.styles.failures:
             errors["style load"] = self.styles.failures
         return ShowStatus(
