@@ -72,3 +72,34 @@ def test_full_disk_under_every_sink_keeps_the_show_and_sigterm_ends_it_in_2s(mak
         lines = [line for line in text.splitlines() if line.startswith("ERROR") and sink in line]
         assert 1 <= len(lines) <= 2, (sink, lines)  # one when it fails, at most one more at the close
     assert not (small_disk / "show.mp4").exists() and not (small_disk / "show.vjshow").exists()
+
+
+def test_recorder_on_a_full_disk_drops_everything_and_finishes_at_once(small_disk):
+    """The recorder's writer fails alone: later frames and audio are dropped, not piled up, and
+    finish() returns with one EncoderError instead of waiting on a dead thread."""
+    import numpy as np
+
+    from vjengine.render.encoder import EncoderError
+    from vjengine.render.recorder import Recorder
+
+    recorder = Recorder(small_disk / "rec.mp4", (320, 180), 30.0, 44100)
+    noise = np.random.default_rng(0).integers(0, 255, (180, 320, 3), dtype=np.uint8)  # incompressible
+    hop = np.zeros(512, dtype=np.float32)
+    deadline = time.monotonic() + 60
+    frame = 0
+    while recorder.error is None and time.monotonic() < deadline:
+        recorder.add_frame(noise, frame / 30.0)
+        recorder.add_audio(hop)
+        frame += 1
+        time.sleep(0.005)
+    assert recorder.error is not None and "No space left" in str(recorder.error)
+    for i in range(2000):  # a minute of audio and more frames than the queue holds, after the failure
+        recorder.add_audio(hop)
+        recorder.add_frame(noise, (frame + i) / 30.0)
+    time.sleep(0.5)
+    assert recorder._audio.qsize() == 0 and recorder._frames.qsize() < 8
+    started = time.monotonic()
+    with pytest.raises(EncoderError):
+        recorder.finish()
+    assert time.monotonic() - started < 2.0
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
