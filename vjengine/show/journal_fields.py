@@ -58,7 +58,8 @@ def _keys(table: object, what: str, allowed: set[str], required: set[str]) -> di
         raise ValueError(f"{what}: expected a JSON object")
     unknown, missing = set(table) - allowed, required - set(table)
     if unknown or missing:
-        raise ValueError(f"{what}: unknown keys {sorted(unknown)[:5]}, missing {sorted(missing)}")
+        found = [f"unknown keys {sorted(unknown)[:5]}"] * bool(unknown) + [f"missing {sorted(missing)}"] * bool(missing)
+        raise ValueError(f"{what}: {', '.join(found)}")
     return table
 
 
@@ -94,7 +95,7 @@ def analysis(table: object) -> AnalysisConfig:
 
 def show(table: object) -> dict:
     """show.json checked: known keys only, every value of the right type and in range."""
-    table = _keys(table, "show.json", SHOW_KEYS, {"format", "version", "size", "fps", "backend", "analysis"})
+    table = _keys(table, "fields", SHOW_KEYS, {"format", "version", "size", "fps", "backend", "analysis"})
     size(table["size"], "size")
     _number(table["fps"], "fps", 1.0, MAX_FPS)
     _str(table["backend"], "backend", 32)
@@ -115,7 +116,7 @@ def show(table: object) -> dict:
     for key in ("preset", "midi_map"):
         if table.get(key) is not None:
             _name(table[key], key)
-    _int(table.get("beats_per_bar", 4), "beats_per_bar", 1, 64)
+    _int(table.get("beats_per_bar", 4), "beats_per_bar", 1, 16)
     _int(table.get("frames", 0), "frames", 0, 2**40)
     _str(table.get("engine", ""), "engine", 64)
     if "styles" in table:
