@@ -173,13 +173,11 @@ class AnalysisThread(threading.Thread):
     STALL_SECONDS = 0.3
     LEVEL_HALF_LIFE = 0.3  # the level meter holds peaks and falls by half in this many seconds
 
-    def __init__(self, source, analyzer: Analyzer, gain: float = 1.0,
-                 on_features: Callable[[AudioFeatures, AudioFeatures], None] | None = None):
+    def __init__(self, source, analyzer: Analyzer, gain: float = 1.0):
         super().__init__(daemon=True, name="analysis")
         self.source = source
         self.analyzer = analyzer
         self.gain = gain
-        self.on_features = on_features
         # Called with every hop analysed (after mix and gain; silence while the input is lost),
         # e.g. by a recorder or a show journal. Runs on this thread: copy, queue, return.
         self.taps: list[Callable[[np.ndarray], None]] = []
@@ -205,12 +203,9 @@ class AnalysisThread(threading.Thread):
     def _publish(self, hop: np.ndarray, wall: float) -> None:
         for tap in self.taps:
             tap(hop)
-        previous = self.analyzer.features
         features = self.analyzer.process(hop)
         self.hops += 1
         self._published = (features, wall, self.hops)
-        if self.on_features is not None:
-            self.on_features(previous, features)
 
     def run(self) -> None:
         hop_size = self.analyzer.config.hop_size

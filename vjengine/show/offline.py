@@ -98,7 +98,7 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
     ctx = create_offscreen_context()
     pipeline = Pipeline(ctx, job.size)
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
-            make_backend(job.backend, ctx) as backend, render_progress(n_frames, show_progress) as advance:
+            make_backend(job.backend, ctx, steady=True) as backend, render_progress(n_frames, show_progress) as advance:
         styles = PreparedStyles(backend, [style for style in (job.style_a, job.style_b) if style])
         renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
         video = Sinks([VideoSink(encoder, 0.0, job.fps, n_frames, advance)])

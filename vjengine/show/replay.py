@@ -102,7 +102,7 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     session = SessionPlayback() if any(r.session is not None for r in journal.frames) else None
     control = replay_control(journal, session)
     ctx = create_offscreen_context()
-    backend = make_backend(job.backend or show["backend"], ctx)
+    backend = make_backend(job.backend or show["backend"], ctx, steady=True)
     renderer = FrameRenderer(backend, Pipeline(ctx, size), live_size)
     prepared = PreparedStyles(backend, styles.values())
     if job.frames_dir is not None:
