@@ -14,8 +14,10 @@ import signal
 import sys
 from pathlib import Path
 
-from vjengine.config import LIMITS, AudioConfig, OfflineConfig, RenderConfig, check_number
+from vjengine.config import LIMITS, UPSCALERS, AudioConfig, OfflineConfig, RenderConfig, check_number
 from vjengine.errors import InputError
+from vjengine.names import shown
+
 from vjengine.paths import PRESETS as DEFAULT_PRESETS
 from vjengine.paths import STYLES as DEFAULT_STYLES
 
@@ -91,12 +93,12 @@ def cmd_styles(args: argparse.Namespace) -> int:
     print(f"{'slug':<22} {'name':<24} {'method':<16} {'score':>7}  prompt")
     for entry in entries:
         if isinstance(entry, Style):
-            print(f"{entry.slug:<22} {entry.name:<24} {str(entry.meta.get('method', '')):<16} "
-                  f"{float(entry.meta.get('score', 0.0)):>7.4f}  "
-                  f"{entry.prompt or entry.meta.get('description', '')}")
+            print(shown(f"{entry.slug:<22} {entry.name:<24} {str(entry.meta.get('method', '')):<16} "
+                        f"{float(entry.meta.get('score', 0.0)):>7.4f}  "
+                        f"{entry.prompt or entry.meta.get('description', '')}"))
         else:
             failures += 1
-            print(f"invalid: {entry}", file=sys.stderr)
+            print(shown(f"invalid: {entry}"), file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -142,7 +144,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     style_b = find_style(args.styles, args.style_b) if args.style_b else None
     job = RenderJob(audio=args.audio, output=args.output, style_a=style_a, style_b=style_b,
                     xfade_beats=args.xfade_beats, size=args.size, fps=args.fps,
-                    render_scale=args.render_scale, backend=args.backend, params=dict(args.param))
+                    render_scale=args.render_scale, backend=args.backend, upscale=args.upscale,
+                    params=dict(args.param))
     path = render_file(job, show_progress=not args.quiet)
     print(f"wrote {path}")
     return 0
@@ -175,10 +178,16 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """The live show."""
     import faulthandler
+    import gc
     import signal
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
-    return engine_from_args(args).run()
+    show = engine_from_args(args)
+    for ending in (signal.SIGTERM, signal.SIGHUP):  # systemd, `kill`, a closed terminal: end as Esc does
+        signal.signal(ending, show.stop)
+    code = show.run()
+    gc.freeze()  # everything is closed: spare the exit a collection of torch's heap (seconds)
+    return code
 
 
 def engine_from_args(args: argparse.Namespace):
@@ -200,8 +209,9 @@ def engine_from_args(args: argparse.Namespace):
     if args.channel is not None:
         audio = replace(audio, channel=None if args.channel == "mix" else int(args.channel))
     render = replace(config.render, **given(size=args.size, monitor=args.monitor, fps=args.fps,
-                                            render_scale=args.render_scale, backend=args.backend,
-                                            latency=args.latency))
+                                            render_scale=args.render_scale,
+                                            min_render_scale=args.min_render_scale, upscale=args.upscale,
+                                            backend=args.backend, latency=args.latency))
     render = replace(render, fullscreen=render.fullscreen or args.fullscreen,
                      preview=render.preview or args.preview, hud=render.hud or args.hud,
                      vsync=render.vsync and not args.no_vsync,
@@ -267,21 +277,21 @@ def cmd_presets(args: argparse.Namespace) -> int:
     for name, scene in scenes:
         if isinstance(scene, PresetError):
             failures += 1
-            print(f"invalid: {scene}", file=sys.stderr)
+            print(shown(f"invalid: {scene}"), file=sys.stderr)
             continue
         styles = "-" if scene.style_a is None else " / ".join(filter(None, (scene.style_a, scene.style_b)))
         params, routes = ("-" if part is None else str(len(part)) for part in (scene.params, scene.routes))
         move = scene.transition
         transition = "-" if move is None else f"{move.beats:g} beats, {move.quantise}, {move.mode}"
-        print(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}")
+        print(shown(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}"))
     print(f"\n{'MIDI map':<18} {'name':<28} {'CCs':>4} {'buttons':>7} {'notes':>5}  ports matched")
     for name, midi_map in midi_maps:
         if isinstance(midi_map, PresetError):
             failures += 1
-            print(f"invalid: {midi_map}", file=sys.stderr)
+            print(shown(f"invalid: {midi_map}"), file=sys.stderr)
             continue
-        print(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
-              f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}")
+        print(shown(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
+                    f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}"))
     return 1 if failures else 0
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -330,6 +340,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--render-scale", type=setting("render_scale"),
                    help=f"starting CPPN scale of the output (default {render.render_scale:g})")
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
+    p.add_argument("--min-render-scale", type=setting("min_render_scale"),
+                   help=f"lowest CPPN scale the adaptive resolution may choose (default {render.min_render_scale:g})")
+    p.add_argument("--upscale", choices=UPSCALERS, help=f"CPPN -> output upscale (default {render.upscale})")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
     p.add_argument("--backend", help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {render.backend})")
     p.add_argument("--latency", type=setting("latency", scale=1000.0), metavar="MS",
@@ -372,6 +385,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help=f"CPPN resolution as a fraction of the output (default {offline.render_scale:g})")
     p.add_argument("--backend", default=offline.backend,
                    help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {offline.backend})")
+    p.add_argument("--upscale", choices=UPSCALERS, default=offline.upscale,
+                   help=f"CPPN -> output upscale (default {offline.upscale})")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
@@ -437,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"vjengine: {exc}", file=sys.stderr)
+        print(shown(f"vjengine: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

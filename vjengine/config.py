@@ -26,11 +26,13 @@ LIMITS: dict[str, tuple[float, float]] = {
     "monitor": (0, 63),
     "fps": (1.0, 240.0),
     "render_scale": (0.05, 1.0),
+    "min_render_scale": (0.01, 1.0),
     "latency": (0.0, 0.15),
     "frames": (1, 1 << 31),
     "snapshot_every": (0, 1 << 31),
     "xfade_beats": (0.0, 1024.0),
 }
+UPSCALERS = ("bilinear", "cubic", "edge")  # CPPN -> output: bilinear, Catmull-Rom, EASU + RCAS
 INTEGERS = {"samplerate", "channel", "monitor", "frames", "snapshot_every"}
 
 
@@ -95,6 +97,8 @@ class RenderConfig:
     fps: float = 60.0
     render_scale: float = 0.25
     adaptive: bool = True
+    min_render_scale: float = 0.125  # the adaptive scale's floor (1280x720 keeps a 160x90 CPPN)
+    upscale: str = "edge"  # one of UPSCALERS
     backend: str = "auto"
     preview: bool = False
     hud: bool = False
@@ -102,8 +106,10 @@ class RenderConfig:
     # render + display latency), so beats land on time; beats are predicted this far ahead
 
     def __post_init__(self):
-        _check(self, {"backend": str, **{name: bool for name in (
+        _check(self, {"backend": str, "upscale": str, **{name: bool for name in (
             "fullscreen", "vsync", "adaptive", "preview", "hud")}})
+        if self.upscale not in UPSCALERS:
+            raise InputError(f"upscale = {self.upscale!r}: expected one of {', '.join(UPSCALERS)}")
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,7 @@ class OfflineConfig:
     fps: float = 30.0
     render_scale: float = RenderConfig.render_scale
     backend: str = RenderConfig.backend
+    upscale: str = RenderConfig.upscale
     xfade_beats: float = 8.0  # beats per A -> B swing
 
 

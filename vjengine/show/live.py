@@ -22,6 +22,7 @@ from vjengine.render.encoder import check_output
 from vjengine.render.gl import Pipeline
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
+from vjengine.render.timing import StageTimer
 from vjengine.show.core import FrameCore
 from vjengine.show.journal import JournalWriter, SessionRecorder, show_description
 from vjengine.show.sinks import (
@@ -92,6 +93,7 @@ class Presentation(FrameSink):
     """The frame on the stage's windows, with the HUD text renewed every HUD_PERIOD."""
 
     name = "stage"
+    timed_stages = True  # present and hud
 
     def __init__(self, show: LiveShow):
         self.show = show
@@ -100,7 +102,8 @@ class Presentation(FrameSink):
     def add(self, frame: Frame) -> None:
         lamp = envelope(frame.t, frame.control.features.beat_t, BEAT_LAMP_DECAY)
         lines = self.show.status().hud_lines() if frame.index % self.every == 0 else None
-        self.show.stage.present(self.show.pipeline.output, lamp, lines)
+        pipeline = self.show.pipeline
+        self.show.stage.present(pipeline.output, lamp, lines, self.show.timer, pipeline.present_mode)
 
 
 class LiveShow:
@@ -122,9 +125,10 @@ class LiveShow:
             config.snapshots.mkdir(exist_ok=True)
         self.stage = Stage(render, control.bus, audio.clock)
         self.backend = make_backend(render.backend, self.stage.ctx)
-        self.pipeline = Pipeline(self.stage.ctx, self.stage.output.framebuffer_size)
+        self.pipeline = Pipeline(self.stage.ctx, self.stage.output.framebuffer_size, upscale=render.upscale)
         self.stage.on_reload = self.pipeline.reload_shaders
-        self.adaptive = AdaptiveScale(render.fps, render.render_scale, enabled=render.adaptive)
+        self.adaptive = AdaptiveScale(render.fps, render.render_scale, enabled=render.adaptive,
+                                      floor=render.min_render_scale)
         audio.open()
         self.styles = LoadingStyles(self.backend, StyleLoader(config.styles_dir))
         state = control.state
@@ -138,8 +142,9 @@ class LiveShow:
             state.params.set(name, value)
         state.params.jump()
         self.recorder: Recorder | None = None
+        self.timer = StageTimer(sync=self.stage.ctx.finish)
         renderer = FrameRenderer(self.backend, self.pipeline,
-                                 internal_size(self.pipeline.size, self.adaptive.scale))
+                                 internal_size(self.pipeline.size, self.adaptive.scale), self.timer)
         # Robustness tests force one failing frame: VJ_INJECT_FRAME_FAULT=N raises inside frame N.
         fault_frame = int(os.environ.get("VJ_INJECT_FRAME_FAULT", "0") or 0)
         self.core = FrameCore(state, self.styles, renderer, self._sinks(), keep_going=True,
@@ -147,10 +152,15 @@ class LiveShow:
         self.first_picture: float | None = None  # seconds from process start to the first drawn frame
         self.stats = FrameStats()
         self.telemetry = TelemetryLog(config.telemetry)
+        self.stopping = False
+
+    def stop(self, *_: object) -> None:
+        """End the show after this frame, as Esc does (a signal handler: SIGTERM, SIGHUP)."""
+        self.stopping = True
 
     def _sinks(self) -> Sinks:
         config = self.config
-        sinks = Sinks([Presentation(self)])
+        sinks = Sinks([Presentation(self)], keep_going=True)
         if config.journal:
             sinks.append(self._journal())
         if config.snapshots is not None and config.snapshot_every > 0:
@@ -171,7 +181,7 @@ class LiveShow:
     def _journal(self) -> JournalSink:
         render, settings = self.config.render, self.control.settings
         show = show_description(
-            size=list(self.pipeline.size), fps=render.fps, backend=self.backend.name,
+            size=list(self.pipeline.size), fps=render.fps, backend=self.backend.name, upscale=render.upscale,
             latency=render.latency, analysis=self.audio.analysis_config,
             params=dict(self.config.params), **{k: v for k, v in settings.items() if k != "presets_dir"},
         )
@@ -184,7 +194,7 @@ class LiveShow:
         return JournalSink(journal, lambda: session.last)
 
     def run(self) -> int:
-        """Run the show until Esc, a closed window or --frames; returns the exit code."""
+        """Run the show until Esc, a closed window, stop() or --frames; returns the exit code."""
         self.audio.start()
         self.control.start()
         self.core.sinks.start()
@@ -193,24 +203,24 @@ class LiveShow:
         try:
             while True:
                 start = time.perf_counter()
-                if not self.stage.poll():
+                self.timer.start_frame()
+                if self.stopping or not self.stage.poll():
                     break
                 features, hops = self.audio.latest()
                 t = self.audio.clock.now() + latency
                 dt, last = start - last, start
                 frame = self.core.step(t, dt, features, self.control.pending(), hops, start)
+                with self.timer.stage("swap"):
+                    self.stage.swap()
                 first_picture = frame.drawn and self.first_picture is None
                 if first_picture:
                     self.first_picture = process_seconds()
                     log.info("first picture %.2f s after the command started", self.first_picture)
                 work = time.perf_counter() - start
-                if self.adaptive.update(work, start):
-                    self.core.renderer.internal_size = internal_size(self.pipeline.size, self.adaptive.scale)
-                    log.info("render scale %g (%dx%d)", self.adaptive.scale, *self.core.renderer.internal_size)
-                self.stats.add(dt, work, budget)
+                self._adapt(work, start)
+                self.stats.add(dt, work, budget, self.timer.seconds)
                 if self.telemetry.due() or (first_picture and self.config.telemetry):
                     self.telemetry.write(self.status(self.stats.since_logged()).telemetry_record())
-                self.stage.swap()
                 if self.config.frames is not None and self.stats.frames >= self.config.frames:
                     break
                 time.sleep(max(0.0, budget - (time.perf_counter() - start)))
@@ -218,10 +228,24 @@ class LiveShow:
             self.shutdown()
         return 0
 
+    def _adapt(self, work: float, now: float) -> None:
+        """Let the adaptive scale see the frame; apply a new scale, log the start of output-bound."""
+        adaptive, was_bound = self.adaptive, self.adaptive.output_bound
+        if adaptive.update(self.timer.seconds, work, now):
+            self.core.renderer.internal_size = internal_size(self.pipeline.size, adaptive.scale)
+            log.info("render scale %g (%dx%d)", adaptive.scale, *self.core.renderer.internal_size)
+        if adaptive.output_bound and not was_bound:
+            stage, seconds = adaptive.slow_stage or ("?", 0.0)
+            log.warning("output-bound: the frame without the CPPN misses the %.1f ms budget; slowest "
+                        "stage %s (%.1f ms); keeping the CPPN at %dx%d", 1000 * adaptive.budget, stage,
+                        1000 * seconds, *self.core.renderer.internal_size)
+
     def status(self, frame_ms: list[float] | None = None) -> ShowStatus:
         """The show now, for the HUD and telemetry; `frame_ms`: the intervals to log with it."""
         stats, analysis, frame = self.stats, self.audio.analysis, self.core.last
-        errors = dict(self.core.errors)
+        errors = dict(self.core.errors) | {f"sink {k}": v for k, v in self.core.sinks.failures.items()}
+        if self.telemetry.failed:
+            errors["telemetry"] = self.telemetry.failed
         if self.styles.failures:
             errors["style load"] = self.styles.failures
         return ShowStatus(
@@ -238,6 +262,8 @@ class LiveShow:
             control=self.control.status(), params=dict(self.control.state.snapshot.params),
             outputs=self.outputs.status(), outputs_line=self.outputs.hud_line() if self.outputs else None,
             beats_per_bar=self.control.state.beats_per_bar, frame_ms=frame_ms or [],
+            stages_ms=stats.stages_ms(), budget_ms=1000.0 / self.config.render.fps,
+            slow_stage=self.adaptive.slow_stage[0] if self.adaptive.output_bound and self.adaptive.slow_stage else None,
         )
 
     def shutdown(self) -> None:

@@ -41,6 +41,7 @@ class RenderJob:
     fps: float = OfflineConfig.fps
     render_scale: float = OfflineConfig.render_scale
     backend: str = OfflineConfig.backend
+    upscale: str = OfflineConfig.upscale
     params: dict[str, float] = field(default_factory=dict)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
@@ -97,7 +98,7 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
     hop_stream = hops(samples, job.analysis.hop_size)
     hop_seconds = job.analysis.hop_size / job.analysis.samplerate
     ctx = create_offscreen_context()
-    pipeline = Pipeline(ctx, job.size)
+    pipeline = Pipeline(ctx, job.size, upscale=job.upscale)
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
             make_backend(job.backend, ctx, steady=True) as backend, render_progress(n_frames, show_progress) as advance:
         styles = PreparedStyles(backend, [style for style in (job.style_a, job.style_b) if style])
