@@ -419,11 +419,11 @@ def live_run(ctx: Context, label: str, args: list[str], tree: Path | None) -> di
     if not track.exists():
         write_wav(track, demo_track(20.0))
     telemetry = ctx.scratch / f"live-{len(list(ctx.scratch.glob('live-*.jsonl')))}.jsonl"
-    env = dict(os.environ, PYTHONPATH=str(tree)) if tree is not None else None
+    env = dict(os.environ, PYTHONPATH=str(tree)) if tree is not None else None  # and cwd: `-m` looks there first
     subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", str(track), "--size", "1280x720",
                     "--fps", "30", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style",
                     ctx.style(1).slug, "--frames", str(300 if ctx.quick else 600), "--telemetry", str(telemetry),
-                    *args], check=True, capture_output=True, timeout=1800, env=env)
+                    *args], check=True, capture_output=True, timeout=1800, env=env, cwd=tree)
     records = [json.loads(line) for line in telemetry.read_text().splitlines()]
     last = records[-1]
     row = {"code": "before" if tree is not None else "after", "case": label,
