@@ -282,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
     p.add_argument("--min-render-scale", type=float,
                    help="lowest CPPN scale the adaptive resolution may choose (default 0.125)")
-    p.add_argument("--upscale", choices=UPSCALERS, help="CPPN -> output upscale (default edge)")
+    p.add_argument("--upscale", choices=("auto", *UPSCALERS),
+                   help="CPPN -> output upscale (default auto: edge, bilinear on a software renderer)")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
     p.add_argument("--backend", help="CPPN backend: auto, cuda, glsl, cpu, reference")
     p.add_argument("--latency", type=float, help="render this many ms ahead of the analysed audio to cover input, render "

@@ -31,7 +31,7 @@ class RenderConfig:
     render_scale: float = 0.25
     adaptive: bool = True
     min_render_scale: float = 0.125  # the adaptive scale's floor (1280x720 keeps a 160x90 CPPN)
-    upscale: str = "edge"  # CPPN -> output: bilinear, cubic (Catmull-Rom) or edge (EASU + RCAS)
+    upscale: str = "auto"  # CPPN -> output: bilinear, cubic, edge (EASU + RCAS); auto: edge on a GPU
     backend: str = "auto"
     preview: bool = False
     hud: bool = False

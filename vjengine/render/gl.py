@@ -11,6 +11,7 @@ import numpy as np
 from vjengine.errors import InputError
 from vjengine.modulate import PostParams
 from vjengine.paths import SHADERS
+from vjengine.render.backends.glsl import is_software
 from vjengine.render.timing import StageTimer
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,10 @@ class Pipeline:
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int], shader_dir: Path = SHADERS,
                  upscale: str = "edge"):
+        if upscale == "auto":  # the edge upscale costs a software rasteriser more than the CPPN
+            upscale = "bilinear" if is_software(ctx.info["GL_RENDERER"]) else "edge"
         if upscale not in UPSCALERS:
-            raise InputError(f"--upscale {upscale}: expected one of {', '.join(UPSCALERS)}")
+            raise InputError(f"--upscale {upscale}: expected auto or one of {', '.join(UPSCALERS)}")
         self.ctx = ctx
         self.shader_dir = Path(shader_dir)
         self.upscaler = upscale
