@@ -11,7 +11,6 @@ import numpy as np
 from vjengine.errors import InputError
 from vjengine.modulate import PostParams
 from vjengine.paths import SHADERS
-from vjengine.render.backends.glsl import is_software
 from vjengine.render.timing import StageTimer
 
 log = logging.getLogger(__name__)
@@ -60,6 +59,8 @@ class Pipeline:
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int], shader_dir: Path = SHADERS,
                  upscale: str = "edge"):
         if upscale == "auto":  # the edge upscale costs a software rasteriser more than the CPPN
+            from vjengine.render.backends.glsl import is_software  # (glsl imports this module)
+
             upscale = "bilinear" if is_software(ctx.info["GL_RENDERER"]) else "edge"
         if upscale not in UPSCALERS:
             raise InputError(f"--upscale {upscale}: expected auto or one of {', '.join(UPSCALERS)}")
