@@ -406,7 +406,7 @@ def glsl(ctx: Context) -> list[dict]:
 LIVE_CASES = (  # (label, options, also run with --baseline's code)
     ("adaptive from 320x180", ["--render-scale", "0.25"], True),
     ("CPPN fixed at 160x90", ["--render-scale", "0.125", "--fixed-scale"], True),
-    ("adaptive, bilinear upscale", ["--render-scale", "0.25", "--upscale", "bilinear"], False),
+    ("adaptive, edge upscale", ["--render-scale", "0.25", "--upscale", "edge"], False),
 )
 LIVE_SETTLE_S = 3.0  # telemetry before this (start-up, first kernel calls) is left out of the stage means
 
