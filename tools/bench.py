@@ -420,15 +420,17 @@ def live_run(ctx: Context, label: str, args: list[str], tree: Path | None) -> di
         write_wav(track, demo_track(20.0))
     telemetry = ctx.scratch / f"live-{len(list(ctx.scratch.glob('live-*.jsonl')))}.jsonl"
     env = dict(os.environ, PYTHONPATH=str(tree)) if tree is not None else None  # and cwd: `-m` looks there first
-    subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", str(track), "--size", "1280x720",
-                    "--fps", "30", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style",
-                    ctx.style(1).slug, "--frames", str(300 if ctx.quick else 600), "--telemetry", str(telemetry),
-                    *args], check=True, capture_output=True, timeout=1800, env=env, cwd=tree)
+    done = subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", str(track), "--size", "1280x720",
+                           "--fps", "30", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style",
+                           ctx.style(1).slug, "--frames", str(300 if ctx.quick else 600), "--telemetry",
+                           str(telemetry), *args], capture_output=True, text=True, timeout=1800, env=env, cwd=tree)
+    row = {"code": "before" if tree is not None else "after", "case": label}
+    if done.returncode != 0:
+        return {**row, "status": f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"}
     records = [json.loads(line) for line in telemetry.read_text().splitlines()]
     last = records[-1]
-    row = {"code": "before" if tree is not None else "after", "case": label,
-           "cppn": "x".join(map(str, last["internal"])), "frames": last["frames"], "fps": last["fps"],
-           "p50_ms": last["p50_ms"], "p99_ms": last["p99_ms"], "late": last["late"]}
+    row |= {"cppn": "x".join(map(str, last["internal"])), "frames": last["frames"], "fps": last["fps"],
+            "p50_ms": last["p50_ms"], "p99_ms": last["p99_ms"], "late": last["late"]}
     settled = [r["stages_ms"] for r in records if r.get("stages_ms") and r["t"] - records[0]["t"] >= LIVE_SETTLE_S]
     for name in settled[0] if settled else ():
         row[name] = round(statistics.mean(stages[name] for stages in settled), 1)
