@@ -408,7 +408,7 @@ LIVE_CASES = (  # (label, options, also run with --baseline's code)
     ("CPPN fixed at 160x90", ["--render-scale", "0.125", "--fixed-scale"], True),
     ("adaptive, edge upscale", ["--render-scale", "0.25", "--upscale", "edge"], False),
 )
-LIVE_SETTLE_S = 3.0  # telemetry before this (start-up, first kernel calls) is left out of the stage means
+LIVE_SETTLE_S = 3.0  # telemetry before this (start-up, first kernel calls) is left out of the stage times
 
 
 def live_run(ctx: Context, label: str, args: list[str], tree: Path | None) -> dict:
@@ -429,16 +429,16 @@ def live_run(ctx: Context, label: str, args: list[str], tree: Path | None) -> di
         return {**row, "status": f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"}
     records = [json.loads(line) for line in telemetry.read_text().splitlines()]
     last = records[-1]
-    row |= {"cppn": "x".join(map(str, last["internal"])), "frames": last["frames"], "fps": last["fps"],
+    row |= {"cppn_size": "x".join(map(str, last["internal"])), "frames": last["frames"], "fps": last["fps"],
             "p50_ms": last["p50_ms"], "p99_ms": last["p99_ms"], "late": last["late"]}
     settled = [r["stages_ms"] for r in records if r.get("stages_ms") and r["t"] - records[0]["t"] >= LIVE_SETTLE_S]
-    for name in settled[0] if settled else ():
-        row[name] = round(statistics.mean(stages[name] for stages in settled), 1)
+    for name in settled[0] if settled else ():  # the median record: a style load's one long frame is no trend
+        row[name] = round(statistics.median(stages[name] for stages in settled), 1)
     return row
 
 
 @section("live", "Live loop under Xvfb: vjengine run, a music file, 1280x720 window, 30 fps target; "
-                 "stage means in ms")
+                 "stage times in ms")
 def live(ctx: Context) -> list[dict]:
     if not os.environ.get("DISPLAY"):
         return [{"status": "skipped: no X display ($DISPLAY)"}]
