@@ -333,6 +333,66 @@ def startup(ctx: Context) -> list[dict]:
     return rows
 
 
+def child_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def command_seconds(*argv: str, repeats: int = 3) -> tuple[float, float]:
+    """Median (wall, CPU) seconds from starting `vjengine ARGV` to its exit: what a user waits at a
+    prompt, and the CPU time it took (which other load on the machine inflates less)."""
+    import subprocess
+
+    walls, cpus = [], []
+    for _ in range(repeats):
+        start, cpu = time.perf_counter(), child_cpu_seconds()
+        subprocess.run([sys.executable, "-m", "vjengine", *argv], capture_output=True, timeout=300)
+        walls.append(time.perf_counter() - start)
+        cpus.append(child_cpu_seconds() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def first_picture_seconds(ctx: Context, *extra: str) -> tuple[float, float]:
+    """Seconds from starting `vjengine run` to its first picture: the telemetry record written at the
+    first drawn frame (the first with a style), whose time is perf_counter, i.e. CLOCK_MONOTONIC,
+    which every process here shares; and the CPU seconds of the whole run (5 frames)."""
+    import subprocess
+
+    telemetry = ctx.scratch / "first-picture.jsonl"
+    telemetry.unlink(missing_ok=True)
+    start, cpu = time.perf_counter(), child_cpu_seconds()
+    subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", "demo", "--no-osc", "--frames", "5",
+                    "--styles", str(ctx.scratch / "styles"), "--telemetry", str(telemetry), *extra],
+                   check=True, capture_output=True, timeout=600)
+    cpu = child_cpu_seconds() - cpu
+    first = next(json.loads(line) for line in telemetry.read_text().splitlines()
+                 if json.loads(line)["style_a"] is not None)
+    return first["t"] - start, cpu
+
+
+@section("command", "Command line: seconds a user waits for help, listings, an error and the first picture")
+def command(ctx: Context) -> list[dict]:
+    styles = str(ctx.scratch / "styles")
+    ctx.style(1)
+    rows = []
+    for argv in (["--help"], ["render", "--help"], ["render", "x.wav", "-o", "x.mp4", "--fps", "0"],
+                 ["run", "--help"], ["styles", "--dir", styles], ["presets"], ["devices"]):
+        wall, cpu = command_seconds(*argv)
+        rows.append({"command": " ".join(argv), "seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)})
+    if not os.environ.get("DISPLAY"):
+        return [*rows, {"command": "run: first picture", "seconds": "skipped: no X display ($DISPLAY)"}]
+    warm_kernel(ctx.style(1))
+    for label, extra in (("run: first picture (320x180)", ["--size", "320x180"]),
+                         ("run: first picture (default size)", [])):
+        found = [first_picture_seconds(ctx, *extra) for _ in range(1 if ctx.quick else 3)]
+        rows.append({"command": label, "seconds": round(statistics.median(f[0] for f in found), 3),
+                     "cpu_seconds": round(statistics.median(f[1] for f in found), 3)})
+    return rows
+
+
 @section("offline", "Offline render of a 10 s generated track (vjengine render), speed vs real time")
 def offline(ctx: Context) -> list[dict]:
     from vjengine.show.offline import RenderJob, render_file

@@ -8,6 +8,7 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
+from vjengine.config import UPSCALERS
 from vjengine.errors import InputError
 from vjengine.modulate import PostParams
 from vjengine.paths import SHADERS
@@ -15,7 +16,6 @@ from vjengine.render.timing import StageTimer
 
 log = logging.getLogger(__name__)
 
-UPSCALERS = ("bilinear", "cubic", "edge")
 PRESENT_MODES = {"bilinear": 0, "cubic": 1, "sharpen": 2}  # present.frag's `mode`
 SHARPNESS_STOPS = 1.0  # the edge upscale's sharpening in RCAS's stops (0 = strongest; more costs PSNR on smooth styles)
 

@@ -18,6 +18,7 @@ from vjengine.errors import InputError
 from vjengine.render.adaptive import AdaptiveScale
 from vjengine.render.evaluate import check_backend_name, make_backend
 from vjengine.render.frame import FrameRenderer, internal_size
+from vjengine.render.encoder import check_output
 from vjengine.render.gl import Pipeline
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
@@ -43,9 +44,49 @@ from vjengine.styles.loader import StyleLoader
 from vjengine.styles.store import Style, list_styles
 
 log = logging.getLogger(__name__)
+MODULE_LOADED = time.perf_counter()
 
 HUD_PERIOD = 0.125  # seconds between HUD text updates
 BEAT_LAMP_DECAY = 0.1  # seconds for the HUD's beat lamp to fade to 1/e
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".aif", ".aiff", ".mp4"}
+
+
+def process_seconds() -> float:
+    """Seconds since this process started (Linux: from /proc; elsewhere since the engine module loaded)."""
+    try:
+        started = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - MODULE_LOADED
+
+
+def check_startup(config: EngineConfig, slugs: list[str]) -> None:
+    """Refuse, before a window opens or a file is written, what the show could not start or finish
+    with: an unknown style, a missing input file, an output that would destroy a file."""
+    for flag, slug in (("--style", config.style_a), ("--style-b", config.style_b)):
+        if slug is not None and slug not in slugs:
+            raise InputError(f"{flag} {slug}: no such style in {config.styles_dir} "
+                             f"(styles: {', '.join(slugs)})")
+    spec = config.audio.input
+    if spec is not None and not Path(spec).is_file() and (
+            os.sep in spec or "/" in spec or Path(spec).suffix.lower() in AUDIO_SUFFIXES):
+        raise InputError(f"--input {spec}: no such file")
+    if config.record is not None:
+        check_output(config.record, *([spec] if spec is not None and Path(spec).is_file() else []))
+    files = {"--screenshot": config.screenshot, "--journal": config.journal,
+             "--telemetry": config.telemetry, "--snapshots": config.snapshots}
+    for flag, path in files.items():
+        if path is None:
+            continue
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise InputError(f"{flag} {path}: folder {folder} does not exist")
+        if flag in ("--screenshot", "--journal") and path.exists() and not path.is_file():
+            raise InputError(f"{flag} {path}: not a regular file")
+    if config.screenshot is not None and config.screenshot.suffix.lower() != ".png":
+        raise InputError(f"--screenshot {config.screenshot}: expected a .png file")
+    if config.snapshots is not None and config.snapshots.exists() and not config.snapshots.is_dir():
+        raise InputError(f"--snapshots {config.snapshots}: not a folder")
 
 
 class Presentation(FrameSink):
@@ -78,7 +119,10 @@ class LiveShow:
         slugs = [s.slug for s in list_styles(config.styles_dir) if isinstance(s, Style)]
         if not slugs:
             raise InputError(f"{config.styles_dir}: no loadable styles (make one with `vjengine train`)")
+        check_startup(config, slugs)
         check_backend_name(render.backend)  # before a window opens
+        if config.snapshots is not None:
+            config.snapshots.mkdir(exist_ok=True)
         self.stage = Stage(render, control.bus, audio.clock)
         self.backend = make_backend(render.backend, self.stage.ctx)
         self.pipeline = Pipeline(self.stage.ctx, self.stage.output.framebuffer_size, upscale=render.upscale)
@@ -105,12 +149,18 @@ class LiveShow:
         fault_frame = int(os.environ.get("VJ_INJECT_FRAME_FAULT", "0") or 0)
         self.core = FrameCore(state, self.styles, renderer, self._sinks(), keep_going=True,
                               fault_frame=fault_frame)
+        self.first_picture: float | None = None  # seconds from process start to the first drawn frame
         self.stats = FrameStats()
         self.telemetry = TelemetryLog(config.telemetry)
+        self.stopping = False
+
+    def stop(self, *_: object) -> None:
+        """End the show after this frame, as Esc does (a signal handler: SIGTERM, SIGHUP)."""
+        self.stopping = True
 
     def _sinks(self) -> Sinks:
         config = self.config
-        sinks = Sinks([Presentation(self)])
+        sinks = Sinks([Presentation(self)], keep_going=True)
         if config.journal:
             sinks.append(self._journal())
         if config.snapshots is not None and config.snapshot_every > 0:
@@ -144,7 +194,7 @@ class LiveShow:
         return JournalSink(journal, lambda: session.last)
 
     def run(self) -> int:
-        """Run the show until Esc, a closed window or --frames; returns the exit code."""
+        """Run the show until Esc, a closed window, stop() or --frames; returns the exit code."""
         self.audio.start()
         self.control.start()
         self.core.sinks.start()
@@ -154,18 +204,22 @@ class LiveShow:
             while True:
                 start = time.perf_counter()
                 self.timer.start_frame()
-                if not self.stage.poll():
+                if self.stopping or not self.stage.poll():
                     break
                 features, hops = self.audio.latest()
                 t = self.audio.clock.now() + latency
                 dt, last = start - last, start
-                self.core.step(t, dt, features, self.control.pending(), hops, start)
+                frame = self.core.step(t, dt, features, self.control.pending(), hops, start)
                 with self.timer.stage("swap"):
                     self.stage.swap()
+                first_picture = frame.drawn and self.first_picture is None
+                if first_picture:
+                    self.first_picture = process_seconds()
+                    log.info("first picture %.2f s after the command started", self.first_picture)
                 work = time.perf_counter() - start
                 self._adapt(work, start)
                 self.stats.add(dt, work, budget, self.timer.seconds)
-                if self.telemetry.due():
+                if self.telemetry.due() or (first_picture and self.config.telemetry):
                     self.telemetry.write(self.status(self.stats.since_logged()).telemetry_record())
                 if self.config.frames is not None and self.stats.frames >= self.config.frames:
                     break
@@ -189,7 +243,9 @@ class LiveShow:
     def status(self, frame_ms: list[float] | None = None) -> ShowStatus:
         """The show now, for the HUD and telemetry; `frame_ms`: the intervals to log with it."""
         stats, analysis, frame = self.stats, self.audio.analysis, self.core.last
-        errors = dict(self.core.errors)
+        errors = dict(self.core.errors) | {f"sink {k}": v for k, v in self.core.sinks.failures.items()}
+        if self.telemetry.failed:
+            errors["telemetry"] = self.telemetry.failed
         if self.styles.failures:
             errors["style load"] = self.styles.failures
         return ShowStatus(

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vjengine.audio.analysis import AnalysisConfig, Analyzer
 from vjengine.audio.filesource import decode, hops
+from vjengine.config import OfflineConfig
 from vjengine.control import events
 from vjengine.control.events import ControlEvent
 from vjengine.control.state import ControlFrame, ControlState
@@ -35,12 +36,12 @@ class RenderJob:
     output: Path
     style_a: Style
     style_b: Style | None = None
-    xfade_beats: float = 8.0
-    size: tuple[int, int] = (1920, 1080)
-    fps: float = 30.0
-    render_scale: float = 0.25
-    backend: str = "auto"
-    upscale: str = "edge"
+    xfade_beats: float = OfflineConfig.xfade_beats
+    size: tuple[int, int] = OfflineConfig.size
+    fps: float = OfflineConfig.fps
+    render_scale: float = OfflineConfig.render_scale
+    backend: str = OfflineConfig.backend
+    upscale: str = OfflineConfig.upscale
     params: dict[str, float] = field(default_factory=dict)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
