@@ -342,7 +342,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
     p.add_argument("--min-render-scale", type=setting("min_render_scale"),
                    help=f"lowest CPPN scale the adaptive resolution may choose (default {render.min_render_scale:g})")
-    p.add_argument("--upscale", choices=UPSCALERS, help=f"CPPN -> output upscale (default {render.upscale})")
+    p.add_argument("--upscale", choices=("auto", *UPSCALERS),
+                   help=f"CPPN -> output upscale (default {render.upscale}: edge, bilinear on a software renderer)")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
     p.add_argument("--backend", help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {render.backend})")
     p.add_argument("--latency", type=setting("latency", scale=1000.0), metavar="MS",
@@ -385,8 +386,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help=f"CPPN resolution as a fraction of the output (default {offline.render_scale:g})")
     p.add_argument("--backend", default=offline.backend,
                    help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {offline.backend})")
-    p.add_argument("--upscale", choices=UPSCALERS, default=offline.upscale,
-                   help=f"CPPN -> output upscale (default {offline.upscale})")
+    p.add_argument("--upscale", choices=("auto", *UPSCALERS), default=offline.upscale,
+                   help=f"CPPN -> output upscale (default {offline.upscale}: edge, bilinear on a software renderer)")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
