@@ -106,7 +106,7 @@ def osc_atheris(seconds: int) -> None:
     target = fuzz_osc.OscTarget()
 
     def one_input(data: bytes) -> None:
-        target.run([(data[:65_000], False)])
+        target.run([(data[:65_000], "any")])
 
     run_atheris(one_input, seconds)
 

@@ -1,8 +1,10 @@
 """Scenes in presets/<name>.toml: styles, slots, transition settings, parameters, modulation routes.
 
 A table left out of a file leaves that part of the show as it is when the scene loads; in [params]
-a parameter left out goes back to its default. Saved scenes write every part, so that
-save -> load gives back exactly the same scene.
+a parameter left out goes back to its default, unless `keep` names it: those stay as they are.
+`keep` defaults to the performer's hands-on controls (KEEP: the crossfader, trails, kaleidoscope),
+so a scene that does not set them leaves them alone mid-set; `keep = []` resets them too. Saved
+scenes write every part but the crossfader's position, so that save -> load gives back the scene.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ log = logging.getLogger(__name__)
 
 SLOT_COUNT = 9
 WATCH_SECONDS = 0.5  # how often a watched presets folder is looked at for changed files
-SCENE_KEYS = {"name", "styles", "slots", "transition", "params", "routes"}
+SCENE_KEYS = {"name", "styles", "slots", "transition", "params", "routes", "keep"}
+KEEP = ("xfade", "trails", "kaleido")  # what a scene without `keep` leaves alone unless it sets it
 
 
 class PresetError(InputError):
@@ -96,6 +99,7 @@ class Scene:
     transition: TransitionSettings | None = None
     params: dict[str, float] | None = field(default=None, hash=False)
     routes: tuple[Route, ...] | None = None
+    keep: tuple[str, ...] | None = None  # parameters left as they are unless set; None: KEEP
 
 
 def _number(value: object, where: str) -> float:
@@ -184,11 +188,15 @@ def scene_from_table(data: dict, where: str) -> Scene:
     transition = _table(data, "transition", where)
     params = _table(data, "params", where)
     routes = data.get("routes")
+    keep = data.get("keep")
+    if keep is not None and (not isinstance(keep, list) or any(name not in SPECS for name in keep)):
+        raise PresetError(f"{where}: keep must be a list of parameter names (from {', '.join(SPECS)})")
     return Scene(
         name=name, style_a=style_a, style_b=style_b, slots=slots,
         transition=_parse_transition(transition, where) if transition is not None else None,
         params=_parse_params(params, where) if params is not None else None,
         routes=_parse_routes(routes, where) if routes is not None else None,
+        keep=tuple(keep) if keep is not None else None,
     )
 
 
@@ -212,6 +220,8 @@ def scene_to_table(scene: Scene) -> dict:
     if scene.routes is not None:
         data["routes"] = [{"source": r.source, "param": r.param, "amount": r.amount, "curve": r.curve}
                           for r in scene.routes]
+    if scene.keep is not None:
+        data["keep"] = list(scene.keep)
     return data
 
 

@@ -25,6 +25,7 @@ from vjengine.control.tempo import TempoReading
 from vjengine.render.encoder import EncoderError, VideoEncoder
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
+from vjengine.render.timing import StageTimer
 from vjengine.show.journal import FrameRecord, JournalWriter
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class FrameSink:
     """Takes finished frames (render thread); `name` labels it in logs and status."""
 
     name = "sink"
+    timed_stages = False  # True: add() times its own stages
 
     def start(self) -> None:
         """Called once before the first frame."""
@@ -89,9 +91,15 @@ class Sinks:
         for sink in self.sinks:
             self._call(sink, sink.start)
 
-    def send(self, frame: Frame) -> None:
+    def send(self, frame: Frame, timer: StageTimer | None = None) -> None:
+        """Hand the frame to each sink; `timer` counts their time as the "sinks" stage, except
+        for sinks that time themselves (`timed_stages`)."""
         for sink in self.sinks:
-            self._call(sink, sink.add, frame)
+            if timer is None or sink.timed_stages:
+                self._call(sink, sink.add, frame)
+            else:
+                with timer.stage("sinks"):
+                    self._call(sink, sink.add, frame)
 
     def close(self) -> None:
         for sink in self.sinks:

@@ -14,21 +14,32 @@ log = logging.getLogger(__name__)
 
 
 class FrameStats:
-    """Rolling frame intervals and work times (render thread)."""
+    """Rolling frame intervals, work times and stage times (render thread)."""
 
-    def __init__(self, window: int = 600):
+    def __init__(self, window: int = 600, stage_window: int = 30):
         self.intervals: deque[float] = deque(maxlen=window)
         self.work: deque[float] = deque(maxlen=window)
+        self.stages: deque[dict[str, float]] = deque(maxlen=stage_window)
         self.frames = 0
         self.late = 0  # frames whose work overran the frame budget
         self._logged = 0  # frames whose intervals since_logged() has returned
 
-    def add(self, interval: float, work: float, budget: float) -> None:
+    def add(self, interval: float, work: float, budget: float, stages: dict[str, float] | None = None) -> None:
+        """One frame: its interval, work and budget (s), and the seconds of each of its stages."""
         self.frames += 1
         if interval > 0:
             self.intervals.append(interval)
         self.work.append(work)
         self.late += work > budget
+        if stages is not None:
+            self.stages.append(dict(stages))
+
+    def stages_ms(self) -> dict[str, float]:
+        """Each stage's mean time (ms) over the last `stage_window` frames."""
+        if not self.stages:
+            return {}
+        return {name: round(1000.0 * sum(frame[name] for frame in self.stages) / len(self.stages), 2)
+                for name in self.stages[-1]}
 
     def since(self, frames: int) -> list[float]:
         """Frame intervals (s) of the frames after the first `frames` (as many as the window holds)."""
