@@ -2,7 +2,8 @@
 
 Every function raises ValueError with a short reason naming the field; the journal reader turns it
 into one JournalError line naming the file. Sizes, rates and times are capped so that a crafted
-journal cannot ask a replay for absurd memory or work.
+journal cannot ask a replay for absurd memory or work. Unknown keys are refused: a field added to
+show.json or to the timeline needs its check here (a live show's own journal must read back).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import fields
 
 from vjengine.audio.analysis import MAX_BEAT_LOOKAHEAD, AnalysisConfig
 from vjengine.control.params import SPECS
+from vjengine.config import UPSCALERS
 from vjengine.control.tempo import TempoReading
 from vjengine.names import is_name
 
@@ -22,7 +24,7 @@ MAX_FPS = 240.0
 MAX_LATENCY = 0.15
 MAX_SHOW_SECONDS = 24 * 3600.0  # the longest span of frame times a journal may cover
 MAX_SLOTS = 9
-SHOW_KEYS = {"format", "version", "engine", "size", "fps", "backend", "latency", "analysis", "params",
+SHOW_KEYS = {"format", "version", "engine", "size", "fps", "backend", "upscale", "latency", "analysis", "params",
              "default_slots", "preset", "beats_per_bar", "midi_map", "styles", "frames"}
 RECORD_KEYS = {"f", "t", "dt", "hops", "size", "events", "loads", "session"}
 HASH = re.compile(r"[0-9a-f]{64}\Z")
@@ -99,6 +101,8 @@ def show(table: object) -> dict:
     size(table["size"], "size")
     _number(table["fps"], "fps", 1.0, MAX_FPS)
     _str(table["backend"], "backend", 32)
+    if "upscale" in table and table["upscale"] not in UPSCALERS:
+        raise ValueError(f"upscale {_short(table['upscale'])}: expected one of {', '.join(UPSCALERS)}")
     _number(table.get("latency", 0.0), "latency", 0.0, MAX_LATENCY)
     analysis(table["analysis"])
     params = table.get("params", {})
