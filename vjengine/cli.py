@@ -179,7 +179,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     """The live show."""
     import faulthandler
     import gc
-    import signal
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
     show = engine_from_args(args)
