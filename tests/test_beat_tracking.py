@@ -153,15 +153,39 @@ def test_eval_tool_scores_both_trackers(tmp_path, capsys):
         beat_stress_set.write_case(beat_stress_set.generate(name, 10.0), tmp_path)
     out = tmp_path / "scores.json"
     assert eval_beats.main([str(tmp_path), "--json", str(out)]) == 0
-    table = json.loads(out.read_text())
+    result = json.loads(out.read_text())
+    table = result["files"]
     assert set(table) == {"steady_128_four", "steady_90_rock"}
-    for scores in table.values():
+    for name, scores in table.items():
         assert set(scores) == {"predictive", "aubio"}
         assert scores["predictive"]["F"] >= F_TARGET
-        assert 0.0 < scores["predictive"]["CPU"]
+        assert scores["predictive"]["Acc1"] == 1.0, (name, scores["predictive"]["BPM"])
+        assert 0.0 < scores["predictive"]["CPU"] < 3.0
+        assert scores["predictive"]["First"] < 5.0
+    assert result["mean"]["predictive"]["F"] >= F_TARGET
     assert "mean" in capsys.readouterr().out
+
+
+def test_eval_tool_scores_tempo_only_files(tmp_path):
+    need_program("ffmpeg")
+    case = beat_stress_set.generate("steady_128_four", 8.0)
+    beat_stress_set.write_case(case, tmp_path)
+    (tmp_path / f"{case.name}.beats").unlink()
+    out = tmp_path / "scores.json"
+    assert eval_beats.main([str(tmp_path), "--trackers", "predictive", "--json", str(out)]) == 0
+    scores = json.loads(out.read_text())["files"][case.name]["predictive"]
+    assert scores["F"] != scores["F"]  # nan: no beats to score
+    assert scores["Acc1"] == 1.0
 
 
 def test_eval_tool_refuses_a_folder_without_annotations(tmp_path, capsys):
     assert eval_beats.main([str(tmp_path)]) == 2
     assert "no audio file" in capsys.readouterr().err
+
+
+@pytest.mark.unit
+def test_median_tempo_ignores_the_first_seconds_and_the_final_value():
+    tempo = [(1.0, 200.0), (6.0, 120.0), (7.0, 121.0), (8.0, 119.0), (30.0, 180.0)]
+    assert eval_beats.median_tempo(tempo, 180.0) == 120.5
+    assert eval_beats.median_tempo([(1.0, 90.0)], 95.0) == 90.0
+    assert eval_beats.median_tempo([], 95.0) == 95.0
