@@ -27,11 +27,12 @@ SCORE_MEMORY = 0.9  # weight of the past chain against the current onset in the 
 TIGHTNESS = 3.0  # width of the log-Gaussian weight around one period: higher = stricter tempo
 EXPECTATION_WIDTH = 1.0  # std (in beat periods) of the window around the expected next beat
 TEMPO_UPDATE_SECONDS = 0.1
-WARMUP_SECONDS = 3.0  # onset history needed before the first tempo estimate
+WARMUP_SECONDS = 1.5  # onset history needed before the first tempo estimate
 SILENCE_DB = -40.0  # input this far below its long-term level counts as silence
 SILENCE_FLOOR_DB = -90.0  # and below this absolute level (dBFS) always
 SILENCE_HOLD_SECONDS = 0.3  # silence starts this long after the last hop above the threshold
 LONG_LEVEL_SECONDS = 10.0  # time constant of the long-term input level
+LOW_PHASE_WEIGHT = 3.0  # extra weight of the low-band onsets (kick, bass) in the phase score
 ONSET_DELAY_SECONDS = 0.012  # an onset peaks in the onset strength this long after it sounds
 
 
@@ -72,6 +73,7 @@ class PredictiveBeatTracker:
         self._onset_strength = OnsetStrength(config.samplerate, config.window_size, config.hop_size)
         self._tempo = TempoEstimator(frames_per_second)
         self._onsets = _Ring(self._tempo.history)
+        self._low_onsets = _Ring(self._tempo.history)
         self._max_lag = int(math.ceil(2 * 60.0 * frames_per_second / MIN_BPM))
         self._scores = _Ring(self._max_lag)
         self._lags = np.arange(self._max_lag, 0, -1, dtype=float)  # lag of each entry of last(max_lag)
@@ -98,14 +100,16 @@ class PredictiveBeatTracker:
         silent = self._update_level(hop)
         onset = self._onset_strength(magnitudes)
         self._onsets.push(onset)
+        self._low_onsets.push(self._onset_strength.low)
         if self._frame >= self._warmup and self._frame % self._update_every == 0:
             self._update_tempo()
+        accent = onset + LOW_PHASE_WEIGHT * self._onset_strength.low
         if self._period <= 0.0:
-            self._scores.push(onset)
+            self._scores.push(accent)
             return None
         past = self._scores.last(self._max_lag)
         chain = float((past * self._weights).max())
-        self._scores.push((1.0 - SCORE_MEMORY) * onset + SCORE_MEMORY * chain)
+        self._scores.push((1.0 - SCORE_MEMORY) * accent + SCORE_MEMORY * chain)
         self.confidence = 0.0 if silent else self._tempo.strength
         if self._next_beat is None and self._frame - self._last_beat >= 0.5 * self._period:
             self._next_beat = self._predict()
@@ -132,8 +136,8 @@ class PredictiveBeatTracker:
         return self._frame - self._last_sound > self._silence_hold
 
     def _update_tempo(self) -> None:
-        history = self._onsets.last(min(self._frame + 1, self._tempo.history))
-        bpm = self._tempo.update(history)
+        count = min(self._frame + 1, self._tempo.history)
+        bpm = self._tempo.update(self._onsets.last(count), self._low_onsets.last(count))
         if bpm <= 0.0:
             return
         self.bpm = bpm
