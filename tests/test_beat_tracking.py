@@ -189,3 +189,15 @@ def test_median_tempo_ignores_the_first_seconds_and_the_final_value():
     assert eval_beats.median_tempo(tempo, 180.0) == 120.5
     assert eval_beats.median_tempo([(1.0, 90.0)], 95.0) == 90.0
     assert eval_beats.median_tempo([], 95.0) == 95.0
+
+
+def test_a_noise_floor_after_the_music_stops_the_beat_within_a_bar():
+    # Live, an input's noise floor follows the music; the beat must stop and stay stopped.
+    case = beat_stress_set.generate("steady_128_four", 12.0)
+    music = _samples(case)
+    floor = np.random.default_rng(2).standard_normal(44100 * 60) * np.sqrt(np.mean(music ** 2)) * 10 ** (-50 / 20)
+    timeline = analyze_samples(np.concatenate([music, floor.astype(np.float32)]))
+    bar = 4 * 60.0 / 128.0
+    assert [t for t in timeline.beats if t < 12.0], "no beats in the music"
+    assert not [t for t in timeline.beats if t > 12.0 + bar]
+    assert timeline.confidence == 0.0

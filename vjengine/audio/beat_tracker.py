@@ -32,6 +32,8 @@ SILENCE_DB = -40.0  # input this far below its long-term level counts as silence
 SILENCE_FLOOR_DB = -90.0  # and below this absolute level (dBFS) always
 SILENCE_HOLD_SECONDS = 0.3  # silence starts this long after the last hop above the threshold
 LONG_LEVEL_SECONDS = 10.0  # time constant of the long-term input level
+LEVEL_RELEASE_SECONDS = 300.0  # the silence threshold follows a falling level this slowly, so a
+# noise floor after the music stays silent for many minutes (40 dB take ~45 min)
 LOW_PHASE_WEIGHT = 3.0  # extra weight of the low-band onsets (kick, bass) in the phase score
 ONSET_DELAY_SECONDS = 0.012  # an onset peaks in the onset strength this long after it sounds
 
@@ -85,7 +87,8 @@ class PredictiveBeatTracker:
         self._last_beat = -math.inf  # frame (fractional) of the latest beat, reported or silent
         self._next_beat: float | None = None  # predicted frame of the next beat
         self._level_rate = 1.0 - math.exp(-self.hop_seconds / LONG_LEVEL_SECONDS)
-        self._long_power = self._long_weight = 0.0
+        self._long_power = self._long_weight = self._reference_power = 0.0
+        self._reference_decay = math.exp(-self.hop_seconds / LEVEL_RELEASE_SECONDS)
         self._silence_hold = round(SILENCE_HOLD_SECONDS * frames_per_second)
         self._last_sound = -self._silence_hold - 1  # latest frame above the silence threshold
         self.bpm = 0.0
@@ -130,7 +133,9 @@ class PredictiveBeatTracker:
         power = float(np.dot(hop, hop)) / len(hop)
         self._long_power += self._level_rate * (power - self._long_power)
         self._long_weight += self._level_rate * (1.0 - self._long_weight)
-        floor = max(self._long_power / self._long_weight * 10 ** (SILENCE_DB / 10), 10 ** (SILENCE_FLOOR_DB / 10))
+        self._reference_power = max(self._long_power / self._long_weight,
+                                    self._reference_power * self._reference_decay)
+        floor = max(self._reference_power * 10 ** (SILENCE_DB / 10), 10 ** (SILENCE_FLOOR_DB / 10))
         if power >= floor:
             self._last_sound = self._frame
         return self._frame - self._last_sound > self._silence_hold
