@@ -147,6 +147,21 @@ def test_analyze_cli_uses_the_default_tracker(tmp_path):
     assert len(result["beats"]) >= 10
 
 
+def test_analyze_cli_takes_the_latency_like_run(tmp_path):
+    need_program("ffmpeg")
+    case = beat_stress_set.generate("steady_128_four", 8.0)
+    beat_stress_set.write_case(case, tmp_path)
+    audio, out = tmp_path / f"{case.name}.wav", tmp_path / "result.json"
+    proc = subprocess.run([sys.executable, "-m", "vjengine", "analyze", str(audio), "--latency", "100",
+                           "--json", str(out)], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["beat_lookahead"] == 0.1
+    proc = subprocess.run([sys.executable, "-m", "vjengine", "analyze", str(audio), "--latency", "400"],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["vjengine: --latency 400.0: expected 0..150 ms"]
+
+
 def test_eval_tool_scores_both_trackers(tmp_path, capsys):
     need_program("ffmpeg")
     for name in ("steady_128_four", "steady_90_rock"):
