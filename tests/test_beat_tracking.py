@@ -216,3 +216,15 @@ def test_a_noise_floor_after_the_music_stops_the_beat_within_a_bar():
     assert [t for t in timeline.beats if t < 12.0], "no beats in the music"
     assert not [t for t in timeline.beats if t > 12.0 + bar]
     assert timeline.confidence == 0.0
+
+
+def test_noise_without_a_pulse_after_the_music_stops_the_beat():
+    # A crowd or a room 20 dB below the music is not silent, but it has no pulse to flash on.
+    case = beat_stress_set.generate("steady_128_four", 12.0)
+    music = _samples(case)
+    noise = np.random.default_rng(3).standard_normal(44100 * 30) * np.sqrt(np.mean(music ** 2)) * 10 ** (-20 / 20)
+    timeline = analyze_samples(np.concatenate([music, noise.astype(np.float32)]))
+    after = [t for t in timeline.beats if t > 12.0]
+    # The periodicity fades with the onset history: the beat stops within ~5 s (not yet a bar).
+    assert len(after) <= 20 and max(after, default=12.0) < 12.0 + 8.0, after  # 64 beats before the gate
+    assert timeline.confidence < 0.02

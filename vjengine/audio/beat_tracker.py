@@ -35,6 +35,8 @@ LONG_LEVEL_SECONDS = 10.0  # time constant of the long-term input level
 LEVEL_RELEASE_SECONDS = 300.0  # the silence threshold follows a falling level this slowly, so a
 # noise floor after the music stays silent for many minutes (40 dB take ~45 min)
 LOW_PHASE_WEIGHT = 3.0  # extra weight of the low-band onsets (kick, bass) in the phase score
+CONFIDENCE_SECONDS = 1.0  # smoothing of the confidence
+MIN_CONFIDENCE = 0.02  # below this (no clear pulse: noise, a crowd, ambient) no beats are reported
 ONSET_DELAY_SECONDS = 0.012  # an onset peaks in the onset strength this long after it sounds
 
 
@@ -93,6 +95,8 @@ class PredictiveBeatTracker:
         self._last_sound = -self._silence_hold - 1  # latest frame above the silence threshold
         self.bpm = 0.0
         self.confidence = 0.0
+        self._pulse = self._pulse_weight = 0.0  # the tempo's periodicity, smoothed (and bias correction)
+        self._pulse_rate = 1.0 - math.exp(-self.hop_seconds / CONFIDENCE_SECONDS)
 
     def process(self, hop: np.ndarray, t_end: float, magnitudes: np.ndarray) -> float | None:
         """Feed one hop ending at stream time t_end and its magnitude spectrum.
@@ -113,7 +117,9 @@ class PredictiveBeatTracker:
         past = self._scores.last(self._max_lag)
         chain = float((past * self._weights).max())
         self._scores.push((1.0 - SCORE_MEMORY) * accent + SCORE_MEMORY * chain)
-        self.confidence = 0.0 if silent else self._tempo.strength
+        self._pulse += self._pulse_rate * (self._tempo.strength - self._pulse)
+        self._pulse_weight += self._pulse_rate * (1.0 - self._pulse_weight)
+        self.confidence = 0.0 if silent else self._pulse / self._pulse_weight
         if self._next_beat is None and self._frame - self._last_beat >= 0.5 * self._period:
             self._next_beat = self._predict()
         if self._next_beat is None:
@@ -122,7 +128,7 @@ class PredictiveBeatTracker:
         if beat_t - self.lookahead > t_end:
             return None
         self._last_beat, self._next_beat = self._next_beat, None
-        return None if silent else beat_t
+        return None if self.confidence < MIN_CONFIDENCE else beat_t
 
     def _frame_time(self, frame: float) -> float:
         """Stream time of the onset that peaks in the onset strength at (fractional) frame."""
