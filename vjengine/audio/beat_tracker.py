@@ -37,7 +37,7 @@ LEVEL_RELEASE_SECONDS = 300.0  # the silence threshold follows a falling level t
 LOW_PHASE_WEIGHT = 3.0  # extra weight of the low-band onsets (kick, bass) in the phase score
 CONFIDENCE_SECONDS = 1.0  # smoothing of the confidence
 MIN_CONFIDENCE = 0.02  # below this (no clear pulse: noise, a crowd, ambient) no beats are reported
-ONSET_DELAY_SECONDS = 0.012  # an onset peaks in the onset strength this long after it sounds
+ONSET_DELAY_SECONDS = 0.005  # an onset peaks in the onset strength this long after it sounds
 
 
 class _Ring:
