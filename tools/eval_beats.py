@@ -11,6 +11,7 @@ and files with no annotated beat after 5 s get no beat scores):
   BPM    median tempo published after 5 s      Acc1       BPM within 4% of the reference tempo
   Acc2   the same allowing x2, x1/2, x3, x1/3  First      time of the first beat (s)
   Bias   mean offset (ms) of beats within 70 ms of an annotation (+ = late)
+  OnsF   onset F-measure, 50 ms window, where a NAME.onsets is given
   CPU    % of one core the tracker takes (the whole analysis is printed below the table)
 
 `librosa` (offline, whole file at once) can be added as a reference when it is importable; it is
@@ -38,7 +39,7 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".ai
 BEAT_WINDOW, ONSET_WINDOW, TEMPO_TOLERANCE = 0.07, 0.05, 0.04
 TRIM_SECONDS = 5.0
 OFFLINE = ("librosa",)
-COLUMNS = ("F", "CMLt", "AMLt", "BPM", "Acc1", "Acc2", "First", "Bias", "CPU")
+COLUMNS = ("F", "CMLt", "AMLt", "BPM", "Acc1", "Acc2", "First", "Bias", "OnsF", "CPU")
 FORMATS = {"BPM": "{:>6.1f}", "First": "{:>6.2f}", "Bias": "{:>+6.1f}", "CPU": "{:>6.2f}"}
 
 
@@ -101,11 +102,11 @@ def score(audio: Path, samples: np.ndarray, tracker: str, samplerate: int) -> di
     duration = len(samples) / samplerate
     if tracker in OFFLINE:
         beats, tempo, final_bpm, cpu = run_librosa(samples, samplerate)
-        cpu_all = cpu
+        cpu_all, onsets = cpu, None
     else:
         timeline = analyze_samples(samples, AnalysisConfig(samplerate=samplerate, tracker=tracker))
         beats, tempo, final_bpm = np.array(timeline.beats, dtype=float), timeline.tempo, timeline.bpm
-        cpu, cpu_all = timeline.tracker_cpu_seconds, timeline.cpu_seconds
+        cpu, cpu_all, onsets = timeline.tracker_cpu_seconds, timeline.cpu_seconds, timeline.onsets
     beats_path = audio.with_suffix(".beats")
     reference = np.sort(read_times(beats_path)) if beats_path.is_file() else np.zeros(0)
     estimate = np.sort(np.asarray(beats, dtype=float))
@@ -115,12 +116,16 @@ def score(audio: Path, samples: np.ndarray, tracker: str, samplerate: int) -> di
     if len(ref) >= 2:
         f = mir_eval.beat.f_measure(ref, est, f_measure_threshold=BEAT_WINDOW)
         _, cml_t, _, aml_t = mir_eval.beat.continuity(ref, est) if len(est) >= 2 else (0, 0.0, 0, 0.0)
+    onsets_path = audio.with_suffix(".onsets")
+    onset_f = float("nan")
+    if onsets_path.is_file() and onsets is not None:
+        onset_f = mir_eval.onset.f_measure(read_times(onsets_path), np.array(onsets), window=ONSET_WINDOW)[0]
     bpm = median_tempo(tempo, final_bpm)
     acc1, acc2 = tempo_accuracy(bpm, reference_tempo(audio, reference))
     return {
         "F": f, "CMLt": cml_t, "AMLt": aml_t, "BPM": bpm, "Acc1": acc1, "Acc2": acc2,
         "First": float(estimate[0]) if len(estimate) else float("nan"),
-        "Bias": timing_bias(reference, estimate),
+        "Bias": timing_bias(reference, estimate), "OnsF": onset_f,
         "CPU": 100.0 * cpu / duration, "CPUall": 100.0 * cpu_all / duration, "final_bpm": final_bpm,
     }
 
