@@ -228,3 +228,11 @@ def test_noise_without_a_pulse_after_the_music_stops_the_beat():
     # The periodicity fades with the onset history: the beat stops within ~5 s (not yet a bar).
     assert len(after) <= 20 and max(after, default=12.0) < 12.0 + 8.0, after  # 64 beats before the gate
     assert timeline.confidence < 0.02
+
+
+@pytest.mark.parametrize("name", ["steady_128_four", "steady_90_rock", "breakbeat_136"])
+def test_first_beats_come_within_2_seconds(name, timelines):
+    case, timeline = timelines(name)
+    assert timeline.beats and timeline.beats[0] < 2.0
+    early = [t for t in timeline.beats if t < 4.0]
+    assert len(early) >= 3

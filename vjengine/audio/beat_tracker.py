@@ -27,7 +27,7 @@ SCORE_MEMORY = 0.9  # weight of the past chain against the current onset in the 
 TIGHTNESS = 3.0  # width of the log-Gaussian weight around one period: higher = stricter tempo
 EXPECTATION_WIDTH = 1.0  # std (in beat periods) of the window around the expected next beat
 TEMPO_UPDATE_SECONDS = 0.1
-WARMUP_SECONDS = 1.5  # onset history needed before the first tempo estimate
+WARMUP_SECONDS = 1.0  # onset history needed before the first tempo estimate
 SILENCE_DB = -40.0  # input this far below its long-term level counts as silence
 SILENCE_FLOOR_DB = -90.0  # and below this absolute level (dBFS) always
 SILENCE_HOLD_SECONDS = 0.3  # silence starts this long after the last hop above the threshold
