@@ -227,7 +227,7 @@ def test_noise_without_a_pulse_after_the_music_stops_the_beat():
     after = [t for t in timeline.beats if t > 12.0]
     # The periodicity fades with the onset history: the beat stops within ~5 s (not yet a bar).
     assert len(after) <= 20 and max(after, default=12.0) < 12.0 + 8.0, after  # 64 beats before the gate
-    assert timeline.confidence < 0.02
+    assert timeline.confidence < 0.1
 
 
 @pytest.mark.parametrize("name", ["steady_128_four", "steady_90_rock", "breakbeat_136"])

@@ -36,7 +36,8 @@ LEVEL_RELEASE_SECONDS = 300.0  # the silence threshold follows a falling level t
 # noise floor after the music stays silent for many minutes (40 dB take ~45 min)
 LOW_PHASE_WEIGHT = 3.0  # extra weight of the low-band onsets (kick, bass) in the phase score
 CONFIDENCE_SECONDS = 1.0  # smoothing of the confidence
-MIN_CONFIDENCE = 0.02  # below this (no clear pulse: noise, a crowd, ambient) no beats are reported
+FULL_CONFIDENCE_PERIODICITY = 0.2  # onsets this periodic at the tempo (steady drums) give confidence 1
+MIN_CONFIDENCE = 0.1  # below this (no clear pulse: noise, a crowd, ambient) no beats are reported
 ONSET_DELAY_SECONDS = 0.005  # an onset peaks in the onset strength this long after it sounds
 
 
@@ -63,8 +64,9 @@ class PredictiveBeatTracker:
     """Tempo (comb filter + prior + HMM) and phase (cumulative score) from the onset strength.
 
     Implements the TempoTracker protocol; called by the analysis thread once per hop.
-    confidence is the periodicity of the onsets at the tracked tempo (0 = none, 1 = perfectly
-    periodic; steady dance music gives about 0.2-0.4, noise near 0) and 0 while the input is silent.
+    confidence (0..1) is the periodicity of the onsets at the tracked tempo, smoothed over
+    CONFIDENCE_SECONDS and scaled so steady drums give 1 (real songs about 0.3-0.7, noise under
+    0.1), and 0 while the input is silent. Below MIN_CONFIDENCE no beats are reported.
     """
 
     name = "predictive"
@@ -119,7 +121,8 @@ class PredictiveBeatTracker:
         self._scores.push((1.0 - SCORE_MEMORY) * accent + SCORE_MEMORY * chain)
         self._pulse += self._pulse_rate * (self._tempo.strength - self._pulse)
         self._pulse_weight += self._pulse_rate * (1.0 - self._pulse_weight)
-        self.confidence = 0.0 if silent else self._pulse / self._pulse_weight
+        pulse = self._pulse / self._pulse_weight / FULL_CONFIDENCE_PERIODICITY
+        self.confidence = 0.0 if silent else min(pulse, 1.0)
         if self._next_beat is None and self._frame - self._last_beat >= 0.5 * self._period:
             self._next_beat = self._predict()
         if self._next_beat is None:
