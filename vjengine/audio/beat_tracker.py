@@ -108,8 +108,9 @@ class PredictiveBeatTracker:
         self._frame += 1
         silent = self._update_level(hop)
         onset = self._onset_strength(magnitudes)
-        self._onsets.push(onset)
-        self._low_onsets.push(self._onset_strength.low)
+        if not silent:  # a break leaves the tempo's evidence as it was, to pick up after it
+            self._onsets.push(onset)
+            self._low_onsets.push(self._onset_strength.low)
         if self._frame >= self._warmup and self._frame % self._update_every == 0:
             self._update_tempo()
         accent = onset + LOW_PHASE_WEIGHT * self._onset_strength.low

@@ -13,6 +13,7 @@ SMOOTHING_FRAMES = 5  # Hann smoothing of the autocorrelation: tolerates timing 
 PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0  # log-Gaussian tempo prior: centre and width
 DRIFT_PER_UPDATE = 1.5  # std of the tempo change between updates, in states (1 state = 1%)
 JUMP_PROBABILITY = 0.02  # chance per update of a jump to any tempo (a new track, a tempo change)
+RECENT_SECONDS = 3.0  # the strength is also measured on this much of the latest onsets alone
 LOW_MIX = 0.5  # how much the low-band (kick, bass) periodicity at a tempo scales its salience
 
 
@@ -53,6 +54,7 @@ class TempoEstimator:
         window = np.hanning(SMOOTHING_FRAMES + 2)[1:-1]
         self._smoothing = window / window.sum()
         self._lag_index = np.arange(size)
+        self._recent_frames = int(RECENT_SECONDS * frames_per_second)
         self._recency = np.exp((np.arange(self.history) - self.history + 1) / (RECENCY_SECONDS * frames_per_second))
         self._prior = np.exp(-0.5 * (np.log2(self.bpms / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
         index = np.arange(len(self.bpms))
@@ -63,11 +65,13 @@ class TempoEstimator:
         self.bpm = 0.0
         self.strength = 0.0  # comb salience at the chosen tempo: 1 = perfectly periodic onsets
 
-    def _autocorrelation(self, onset_strength: np.ndarray) -> np.ndarray | None:
-        """Normalised, smoothed autocorrelation of the compressed onset strength; None if flat."""
+    def _autocorrelation(self, onset_strength: np.ndarray, faded: bool = True) -> np.ndarray | None:
+        """Normalised, smoothed autocorrelation of the compressed onset strength (older onsets
+        faded out unless faded is False); None if flat."""
         x = np.sqrt(onset_strength)  # compressed, so soft subdivisions count next to loud beats
         x -= x.mean()
-        x *= self._recency[-len(x):]
+        if faded:
+            x *= self._recency[-len(x):]
         spectrum = np.fft.rfft(x, self._fft_size)
         acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, self._fft_size)[:self._lags]
         if acf[0] <= 0.0:
@@ -95,7 +99,10 @@ class TempoEstimator:
         self._posterior = posterior / posterior.sum()
         best = int(np.argmax(self._posterior))
         self.bpm = float(self.bpms[best] * BPM_STEP ** self._peak_offset(self._posterior, best))
-        self.strength = float(np.clip(periodicity[best], 0.0, 1.0))
+        recent = self._autocorrelation(onset_strength[-self._recent_frames:], faded=False)
+        recent_periodicity = 0.0 if recent is None else float(self._comb[best] @ recent)
+        # the lower of the two: a pulse that stopped a moment ago no longer counts
+        self.strength = float(np.clip(min(periodicity[best], recent_periodicity), 0.0, 1.0))
         return self.bpm
 
     @staticmethod
