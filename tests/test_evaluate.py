@@ -46,6 +46,7 @@ def cpu_eager():
         yield backend
 
 
+@pytest.mark.unit
 def test_fast_sin_matches_sin():
     x = torch.linspace(-60, 60, 200_001)
     assert (fast_sin(x) - torch.sin(x)).abs().max() < 1e-5
@@ -53,6 +54,7 @@ def test_fast_sin_matches_sin():
 
 @pytest.mark.parametrize("pixels, chunk, workers", [(57600, 2048, 2), (100, 2048, 4), (7, 2, 3),
                                                     (3, 2048, 2), (1, 16, 2), (4096, 1024, 1)])
+@pytest.mark.unit
 def test_chunk_spans_cover_every_pixel_once_in_bounded_chunks(pixels, chunk, workers):
     spans = chunk_spans(pixels, chunk, workers)
     assert spans[0][0] == 0 and spans[-1][1] == pixels
@@ -168,6 +170,7 @@ def test_auto_backend_is_the_cpu_without_a_gpu_and_says_so(caplog):
     assert "backend auto: cpu" in caplog.text
 
 
+@pytest.mark.unit
 def test_unknown_or_unavailable_backend_is_a_one_line_input_error():
     with pytest.raises(InputError, match="expected auto or one of cuda, glsl, cpu, reference"):
         make_backend("tpu")

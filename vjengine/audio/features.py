@@ -16,6 +16,7 @@ class AudioFeatures:
 
     t: float = 0.0
     rms: float = 0.0
+    energy: float = 0.0  # loudness against the song's loud parts, 0..1 (audio.energy)
     bass: float = 1.0
     mid: float = 1.0
     treble: float = 1.0
@@ -49,7 +50,7 @@ class AudioFeatures:
             return 1.0 + (value - 1.0) * k
 
         return AudioFeatures(
-            t=self.t, rms=self.rms * k,
+            t=self.t, rms=self.rms * k, energy=self.energy * k,
             bass=ease(self.bass), mid=ease(self.mid), treble=ease(self.treble),
             bass_att=ease(self.bass_att), mid_att=ease(self.mid_att), treble_att=ease(self.treble_att),
             onset_t=self.onset_t, beat_t=self.beat_t, onset_count=self.onset_count,

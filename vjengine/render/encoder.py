@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,12 +19,60 @@ class EncoderError(InputError):
     """The MP4 could not be written; str() names the output and the reason."""
 
 
+def check_output(output: str | os.PathLike, *inputs: str | os.PathLike) -> Path:
+    """Refuse an output that is not .mp4, is a folder, device or pipe, or is one of the inputs.
+
+    Called before anything is written, so a refused output leaves every file as it was; a hard
+    link or a symlink to an input counts as that input.
+    """
+    output = Path(output)
+    if output.suffix.lower() != ".mp4":
+        raise EncoderError(f"{output}: expected an .mp4 output (the video is H.264 and AAC in MP4)")
+    try:
+        mode = os.stat(output).st_mode
+    except FileNotFoundError:
+        return output
+    except OSError as exc:
+        raise EncoderError(f"{output}: cannot use as output ({exc.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise EncoderError(f"{output}: not a regular file; refusing to replace it")
+    for source in inputs:
+        if source is not None and os.path.exists(source) and os.path.samefile(output, source):
+            raise EncoderError(f"{output}: is the input {source}; refusing to overwrite it")
+    return output
+
+
+def remove_stale_partials(output: Path) -> None:
+    """Delete `.OUT.PID.*.partial.mp4` files left by encoders whose process no longer runs."""
+    folder = output.parent if str(output.parent) else Path(".")
+    pattern = re.compile(rf"\.{re.escape(output.stem)}\.(\d+)\.[^./]+\.partial\.mp4")
+    for path in folder.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match and not process_alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 class VideoEncoder:
-    """Writes OUT.mp4 via a temporary file in the same folder, renamed only when ffmpeg succeeds."""
+    """Writes OUT.mp4 via a temporary file in the same folder, renamed only when ffmpeg succeeds.
+
+    The temporary name carries the process id, so that the next encoder into the same folder
+    deletes what a killed one left behind.
+    """
 
     def __init__(self, output: str | Path, size: tuple[int, int], fps: float,
                  audio: str | Path | None = None, crf: int = 18, preset: str = "veryfast"):
-        self.output = Path(output)
+        self.output = check_output(output, audio)
         width, height = size
         if width % 2 or height % 2:
             raise InputError(f"--size {width}x{height}: h264 needs even width and height")
@@ -31,8 +81,10 @@ class VideoEncoder:
         folder = self.output.parent if str(self.output.parent) else Path(".")
         if not folder.is_dir():
             raise EncoderError(f"{self.output}: folder {folder} does not exist")
+        remove_stale_partials(self.output)
         try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".partial.mp4")
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.{os.getpid()}.",
+                                       suffix=".partial.mp4")
         except OSError as exc:
             raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
         os.fchmod(fd, 0o644)  # mkstemp makes files private; a rendered video is meant to be shared

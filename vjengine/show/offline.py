@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vjengine.audio.analysis import AnalysisConfig, Analyzer
 from vjengine.audio.filesource import decode, hops
+from vjengine.config import OfflineConfig
 from vjengine.control import events
 from vjengine.control.events import ControlEvent
 from vjengine.control.state import ControlFrame, ControlState
@@ -35,11 +36,12 @@ class RenderJob:
     output: Path
     style_a: Style
     style_b: Style | None = None
-    xfade_beats: float = 8.0
-    size: tuple[int, int] = (1920, 1080)
-    fps: float = 30.0
-    render_scale: float = 0.25
-    backend: str = "auto"
+    xfade_beats: float = OfflineConfig.xfade_beats
+    size: tuple[int, int] = OfflineConfig.size
+    fps: float = OfflineConfig.fps
+    render_scale: float = OfflineConfig.render_scale
+    backend: str = OfflineConfig.backend
+    upscale: str = OfflineConfig.upscale
     params: dict[str, float] = field(default_factory=dict)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
@@ -96,9 +98,9 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
     hop_stream = hops(samples, job.analysis.hop_size)
     hop_seconds = job.analysis.hop_size / job.analysis.samplerate
     ctx = create_offscreen_context()
-    pipeline = Pipeline(ctx, job.size)
+    pipeline = Pipeline(ctx, job.size, upscale=job.upscale)
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
-            make_backend(job.backend, ctx) as backend, render_progress(n_frames, show_progress) as advance:
+            make_backend(job.backend, ctx, steady=True) as backend, render_progress(n_frames, show_progress) as advance:
         styles = PreparedStyles(backend, [style for style in (job.style_a, job.style_b) if style])
         renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
         video = Sinks([VideoSink(encoder, 0.0, job.fps, n_frames, advance)])
