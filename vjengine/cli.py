@@ -104,15 +104,18 @@ def cmd_styles(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Causal beat/onset/tempo analysis of a file, exactly as the live engine computes it."""
-    from vjengine.audio.analysis import AnalysisConfig
+    from vjengine.audio.analysis import MAX_BEAT_LOOKAHEAD, AnalysisConfig
     from vjengine.audio.filesource import decode
     from vjengine.audio.timeline import analyze_samples
 
-    config = AnalysisConfig(tracker=args.tracker)
+    if args.latency is not None and not 0.0 <= args.latency <= 1000.0 * MAX_BEAT_LOOKAHEAD:
+        raise InputError(f"--latency {args.latency}: expected 0..{1000.0 * MAX_BEAT_LOOKAHEAD:g} ms")
+    config = AnalysisConfig(tracker=args.tracker, **({} if args.latency is None else
+                                                     {"beat_lookahead": args.latency / 1000.0}))
     samples = decode(args.audio, config.samplerate)
     timeline = analyze_samples(samples, config)
     result = {"file": str(args.audio), "samplerate": config.samplerate, "hop_size": config.hop_size,
-              **timeline.to_json()}
+              "beat_lookahead": config.beat_lookahead, **timeline.to_json()}
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     print(f"{args.audio}: {len(timeline.beats)} beats, {len(timeline.onsets)} onsets, "
@@ -421,6 +424,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
         p.add_argument("--tracker", choices=sorted(TRACKERS), default=AnalysisConfig.tracker,
                        help=f"beat tracker (default: {AnalysisConfig.tracker})")
+        p.add_argument("--latency", type=float, help="report each beat this many ms before it sounds, as "
+                       f"`run --latency` does (default {1000 * AnalysisConfig.beat_lookahead:g}, at most 150)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("presets", help="list scenes and MIDI maps")
