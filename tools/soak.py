@@ -10,7 +10,9 @@ datagrams (mostly valid, a quarter garbage) over UDP, and MIDI (CCs, pads, clock
 virtual port. Exits 1 if a target is missed: no crash (exit code 0, no traceback in the log, no
 failed frame), RSS growth < 50 MB (median of the last window minus median of the first, after the
 warm-up), p99 frame time of the last window within 20% of the first window's. A window is a
-minute, or half the run when it is shorter than two minutes.
+minute, or half the run when it is shorter than two minutes. Each window reports the engine's p50
+and p99 frame time and fps (its telemetry), the engine's RSS, the load average, and the messages
+sent, accepted (OSC), read (MIDI) and dropped.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -204,6 +207,124 @@ def stop_engine(proc: subprocess.Popen) -> None:
             continue
 
 
+def check_setup(parser: argparse.ArgumentParser) -> None:
+    """Stop with a one-line reason when the X display or a needed program is missing."""
+    if not os.environ.get("DISPLAY"):
+        parser.error("needs an X display in $DISPLAY (Xvfb works)")
+    missing = [program for program in ("paplay", "xdotool") if shutil.which(program) is None]
+    if missing:
+        parser.error(f"needs {' and '.join(missing)} on PATH (PulseAudio utilities, xdotool)")
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", default="320x180", help="window size (default 320x180)")
+    parser.add_argument("--fps", default="30", help="target frame rate (default 30)")
+    parser.add_argument("--sink", default="vj_sink", help="PulseAudio sink to play into")
+
+
+class LiveEngine:
+    """`vjengine run` in $DISPLAY with a drum loop playing into the sink, an OSC port, a telemetry
+    file and, given a name, a JACK MIDI port; entering waits until it renders, leaving stops it."""
+
+    def __init__(self, size: str, fps: str, sink: str, midi_name: str | None = None):
+        self.work = Path(tempfile.mkdtemp(prefix="vj-soak-"))
+        self.telemetry, self.log_path = self.work / "telemetry.jsonl", self.work / "engine.log"
+        self.osc_port = free_udp_port()
+        self.command = [sys.executable, "-m", "vjengine", "run", "--telemetry", str(self.telemetry),
+                        "--input", "pulse", "--size", size, "--fps", fps, "--render-scale", "0.25",
+                        "--osc-port", str(self.osc_port)]
+        if midi_name:
+            self.command += ["--midi", midi_name, "--midi-api", "jack"]
+        self.sink = sink
+        self.stop_audio = threading.Event()
+        self.process: subprocess.Popen | None = None
+        self.died = False  # it exited before it was stopped
+
+    def __enter__(self) -> LiveEngine:
+        track = write_wav(self.work / "loop.wav", drum_loop(124.0, 16.0))
+        threading.Thread(target=loop_audio, args=(track, self.stop_audio, self.sink), daemon=True).start()
+        env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        deadline = time.perf_counter() + 300.0
+        while not any(r.get("frames", 0) > 10 for r in self.records()[-3:]):
+            if not self.running() or time.perf_counter() > deadline:
+                self.__exit__()
+                raise SystemExit(f"the engine never rendered; log: {self.log_path}")
+            time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.died = not self.running()
+        stop_engine(self.process)
+        self.stop_audio.set()
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def records(self) -> list[dict]:
+        return read_records(self.telemetry)
+
+    def crashes(self, records: list[dict]) -> dict:
+        """Exit code, death during the run, tracebacks in the log, failed frames (after leaving)."""
+        errors = records[-1].get("errors", {}) if records else {}
+        log_text = self.log_path.read_text(errors="replace")
+        return {"exit_code": self.process.returncode, "died_during_run": self.died,
+                "tracebacks": log_text.count("Traceback (most recent call last)"),
+                "frame_errors": sum(errors.values())}
+
+
+def crash_count(crashes: dict) -> int:
+    return (int(crashes["exit_code"] != 0 or crashes["died_during_run"]) + crashes["tracebacks"]
+            + crashes["frame_errors"])
+
+
+def watch(engine: LiveEngine, until: float, sent: Callable[[], int]) -> list[dict]:
+    """Once a second until `until` (perf_counter) or the engine's end: its RSS, the load average,
+    the messages sent so far."""
+    samples = []
+    while time.perf_counter() < until and engine.running():
+        samples.append({"t": time.perf_counter(), "rss_mb": rss_mb(engine.process.pid),
+                        "load": os.getloadavg()[0], "sent": sent()})
+        time.sleep(1.0)
+    return samples
+
+
+def control_at(records: list[dict], t: float) -> tuple[float, int, dict]:
+    """Time, frame count and control counters of the last record at or before t (else the first)."""
+    before = [r for r in records if r["t"] <= t] or records[:1]
+    last = before[-1] if before else {"t": t, "frames": 0, "control": {}}
+    return last["t"], last.get("frames", 0), last.get("control", {})
+
+
+def counter_deltas(records: list[dict], a: float, b: float) -> dict[str, int]:
+    """How much each numeric control counter (osc_*, midi_*, control_*, dropped) grew from a to b."""
+    first, last = control_at(records, a)[2], control_at(records, b)[2]
+    return {key: value - first.get(key, 0) for key, value in last.items()
+            if isinstance(value, int) and not isinstance(value, bool) and value - first.get(key, 0)}
+
+
+def window_stats(records: list[dict], samples: list[dict], a: float, b: float) -> dict:
+    """Frame times and fps (the engine's telemetry), RSS, load and message counts from a to b."""
+    frame_ms = [x for r in records if a <= r["t"] < b for x in r.get("frame_ms", [])]
+    (ta, frames_a, _), (tb, frames_b, _) = control_at(records, a), control_at(records, b)
+    inside = [s for s in samples if a <= s["t"] < b]
+    memory = [s["rss_mb"] for s in inside if s["rss_mb"] is not None]
+    counts = counter_deltas(records, a, b)
+    return {
+        "frames": len(frame_ms),
+        "fps": round((frames_b - frames_a) / (tb - ta), 2) if tb > ta else None,
+        "p50_ms": round(float(np.percentile(frame_ms, 50)), 2) if frame_ms else None,
+        "p99_ms": round(float(np.percentile(frame_ms, 99)), 2) if frame_ms else None,
+        "rss_mb": round(float(np.median(memory)), 1) if memory else None,
+        "load": round(float(np.mean([s["load"] for s in inside])), 2) if inside else None,
+        "sent": inside[-1]["sent"] - inside[0]["sent"] if len(inside) > 1 else 0,
+        "osc_accepted": counts.get("osc_accepted", 0),
+        "midi_in": counts.get("midi_messages", 0) + counts.get("midi_ignored", 0),
+        "dropped": counts.get("dropped", 0),
+    }
+
+
 def windows(start: float, end: float) -> list[tuple[float, float]]:
     """Minute windows from start to end, or two halves when the run is shorter than two minutes."""
     length = 60.0 if end - start >= 120.0 else (end - start) / 2
@@ -211,24 +332,14 @@ def windows(start: float, end: float) -> list[tuple[float, float]]:
     return [(a, b) for a, b in zip(edges, edges[1:]) if b - a > length / 2 or len(edges) == 2]
 
 
-def summarise(records: list[dict], rss: list[tuple[float, float]], sent_log: list[tuple[float, int]],
-              start: float, end: float) -> list[dict]:
-    rows = []
-    for a, b in windows(start, end):
-        inside = [r for r in records if a <= r["t"] < b]
-        frame_ms = [x for r in inside for x in r.get("frame_ms", [])]
-        memory = [m for t, m in rss if a <= t < b]
-        dropped = [r["control"].get("dropped", 0) for r in inside]
-        sent = [n for t, n in sent_log if a <= t < b]
-        rows.append({
-            "from_s": round(a - start, 1), "to_s": round(b - start, 1), "frames": len(frame_ms),
-            "p50_ms": round(float(np.percentile(frame_ms, 50)), 2) if frame_ms else None,
-            "p99_ms": round(float(np.percentile(frame_ms, 99)), 2) if frame_ms else None,
-            "rss_mb": round(float(np.median(memory)), 1) if memory else None,
-            "sent": (sent[-1] - sent[0]) if len(sent) > 1 else 0,
-            "dropped": (dropped[-1] - dropped[0]) if len(dropped) > 1 else 0,
-        })
-    return rows
+def print_windows(rows: list[dict]) -> None:
+    print(f"{'window':>13} {'frames':>7} {'fps':>6} {'p50 ms':>7} {'p99 ms':>7} {'RSS MB':>7} {'load':>5} "
+          f"{'sent':>7} {'OSC ok':>7} {'MIDI in':>7} {'dropped':>8}")
+    for row in rows:
+        print(f"{row['from_s']:>6.0f}-{row['to_s']:<5.0f}s {row['frames']:>7} {row['fps'] or 0:>6.2f} "
+              f"{row['p50_ms'] or 0:>7.2f} {row['p99_ms'] or 0:>7.2f} {row['rss_mb'] or 0:>7.1f} "
+              f"{row['load'] or 0:>5.2f} {row['sent']:>7} {row['osc_accepted']:>7} {row['midi_in']:>7} "
+              f"{row['dropped']:>8}")
 
 
 def main() -> int:
@@ -236,95 +347,53 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0, help="measured run time (default 10; 0.5 works)")
     parser.add_argument("--warmup", type=float, default=20.0, help="seconds of traffic before measuring")
     parser.add_argument("--rate", type=float, default=1000.0, help="messages per second, OSC + MIDI")
-    parser.add_argument("--size", default="320x180", help="window size (default 320x180)")
-    parser.add_argument("--fps", default="30", help="target frame rate (default 30)")
-    parser.add_argument("--sink", default="vj_sink", help="PulseAudio sink to play into")
+    add_engine_options(parser)
     parser.add_argument("--json", type=Path, help="write the report here")
     args = parser.parse_args()
-    if not os.environ.get("DISPLAY"):
-        parser.error("needs an X display in $DISPLAY (Xvfb works)")
-    missing = [program for program in ("paplay", "xdotool") if shutil.which(program) is None]
-    if missing:
-        parser.error(f"needs {' and '.join(missing)} on PATH (PulseAudio utilities, xdotool)")
+    check_setup(parser)
 
     import mido
 
-    work = Path(tempfile.mkdtemp(prefix="vj-soak-"))
-    telemetry, log_path = work / "telemetry.jsonl", work / "engine.log"
-    track = write_wav(work / "loop.wav", drum_loop(124.0, 16.0))
-    osc_port = free_udp_port()
     midi_name = f"vjsoak{uuid.uuid4().hex[:6]}"
     midi_port = mido.Backend("mido.backends.rtmidi/UNIX_JACK").open_output(midi_name, virtual=True)
-    stop_audio = threading.Event()
-    audio = threading.Thread(target=loop_audio, args=(track, stop_audio, args.sink), daemon=True)
-    audio.start()
-    command = [sys.executable, "-m", "vjengine", "run", "--telemetry", str(telemetry), "--input", "pulse",
-               "--size", args.size, "--fps", args.fps, "--render-scale", "0.25", "--osc-port", str(osc_port),
-               "--midi", midi_name, "--midi-api", "jack"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    with open(log_path, "w") as log:
-        engine = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-    rss: list[tuple[float, float]] = []
-    sent_log: list[tuple[float, int]] = []
-    traffic = Traffic(osc_port, midi_port, args.rate, args.warmup + args.minutes * 60.0)
-    start = end = None
     try:
-        deadline = time.perf_counter() + 300.0
-        while not any(r.get("frames", 0) > 10 for r in read_records(telemetry)[-3:]):
-            if engine.poll() is not None or time.perf_counter() > deadline:
-                raise SystemExit(f"the engine never rendered; log: {log_path}")
-            time.sleep(0.5)
-        traffic.thread.start()
-        start = time.perf_counter() + args.warmup
-        end = start + args.minutes * 60.0
-        while time.perf_counter() < end and engine.poll() is None:
-            now = time.perf_counter()
-            memory = rss_mb(engine.pid)
-            if memory is not None:
-                rss.append((now, memory))
-            sent_log.append((now, traffic.total()))
-            time.sleep(1.0)
-        end = min(end, time.perf_counter())
+        with LiveEngine(args.size, args.fps, args.sink, midi_name) as engine:
+            traffic = Traffic(engine.osc_port, midi_port, args.rate, args.warmup + args.minutes * 60.0)
+            traffic.thread.start()
+            try:
+                start = time.perf_counter() + args.warmup
+                samples = watch(engine, start + args.minutes * 60.0, traffic.total)
+                end = min(start + args.minutes * 60.0, time.perf_counter())
+            finally:
+                traffic.stop.set()
+                traffic.thread.join()
+            time.sleep(1.0)  # the last datagrams reach the server and a telemetry record
     finally:
-        traffic.stop.set()
-        if traffic.thread.is_alive():
-            traffic.thread.join()
-        time.sleep(1.0)  # the last datagrams reach the server and a telemetry record
-        died = engine.poll() is not None
-        stop_engine(engine)
-        stop_audio.set()
         midi_port.close()
 
-    records = read_records(telemetry)
-    log_text = log_path.read_text(errors="replace")
-    last = records[-1] if records else {"control": {}, "errors": {}}
-    control = last["control"]
-    rows = summarise(records, rss, sent_log, start, end)
-    crashes = {"exit_code": engine.returncode, "died_during_run": died,
-               "tracebacks": log_text.count("Traceback (most recent call last)"),
-               "frame_errors": sum(last.get("errors", {}).values())}
-    crash_count = int(engine.returncode != 0 or died) + crashes["tracebacks"] + crashes["frame_errors"]
+    records = engine.records()
+    crashes = engine.crashes(records)
+    rows = [{"from_s": round(a - start, 1), "to_s": round(b - start, 1), **window_stats(records, samples, a, b)}
+            for a, b in windows(start, end)]
     memory = [row["rss_mb"] for row in rows]
     growth = memory[-1] - memory[0] if memory and None not in (memory[0], memory[-1]) else None
     p99_first, p99_last = (rows[0]["p99_ms"], rows[-1]["p99_ms"]) if rows else (None, None)
-    osc_sent = traffic.sent["osc_valid"] + traffic.sent["osc_garbage"]
+    control = records[-1]["control"] if records else {}
     counters = {key: control.get(key, 0) for key in sorted(control) if key.startswith("osc_") or
-             key.startswith("midi_") or key in ("bus_dropped", "dropped")}
-    counters["osc_lost_before_the_server"] = osc_sent - control.get("osc_packets", 0)
+                key.startswith("midi_") or key in ("bus_dropped", "dropped")}
+    counters["osc_lost_before_the_server"] = (traffic.sent["osc_valid"] + traffic.sent["osc_garbage"]
+                                              - control.get("osc_packets", 0))
     targets = {
-        "no_crash": crash_count == 0,
+        "no_crash": crash_count(crashes) == 0,
         "rss_growth_under_50_mb": growth is not None and growth < RSS_GROWTH_MB,
         "p99_last_within_20_percent_of_first": (p99_first is not None and p99_last is not None
                                                 and p99_last <= p99_first * (1 + P99_TOLERANCE)),
     }
     report = {"minutes": args.minutes, "warmup_s": args.warmup, "rate": args.rate, "sent": traffic.sent,
               "crashes": crashes, "rss_growth_mb": growth, "windows": rows, "counters": counters,
-              "targets": targets, "passed": all(targets.values()), "log": str(log_path),
-              "telemetry": str(telemetry)}
-    print(f"{'window':>13} {'frames':>7} {'p50 ms':>7} {'p99 ms':>7} {'RSS MB':>7} {'sent':>7} {'dropped':>8}")
-    for row in rows:
-        print(f"{row['from_s']:>6.0f}-{row['to_s']:<5.0f}s {row['frames']:>7} {row['p50_ms'] or 0:>7.2f} "
-              f"{row['p99_ms'] or 0:>7.2f} {row['rss_mb'] or 0:>7.1f} {row['sent']:>7} {row['dropped']:>8}")
+              "targets": targets, "passed": all(targets.values()), "log": str(engine.log_path),
+              "telemetry": str(engine.telemetry)}
+    print_windows(rows)
     print(f"sent {traffic.sent}; crashes {crashes}; "
           f"RSS growth {'?' if growth is None else round(growth, 1)} MB")
     print("counters " + ", ".join(f"{k} {v}" for k, v in counters.items() if v))
