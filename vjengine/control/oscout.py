@@ -28,6 +28,7 @@ OUT_COMMANDS: tuple[OscCommand, ...] = (
     OscCommand("/vj/out/bands", "f f f",
                "every frame: bass, mid, treble 0..1 (0.5 = their running average)"),
     OscCommand("/vj/out/level", "f", "every frame: loudness 0..1 (-60 dB -> 0, 0 dB -> 1)"),
+    OscCommand("/vj/out/energy", "f", "every frame: loudness against the song's loud parts, 0..1"),
     OscCommand("/vj/out/phase", "f", "every frame: position within the beat, 0..1"),
 )
 
@@ -97,6 +98,7 @@ class FeatureOut:
         builders += [
             message("/vj/out/bands", values["bass"], values["mid"], values["treble"]),
             message("/vj/out/level", values["level"]),
+            message("/vj/out/energy", values["energy"]),
             message("/vj/out/phase", float(values["phase"])),
         ]
         self.sender.send(builders)
