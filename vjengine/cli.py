@@ -129,6 +129,15 @@ def first_style(root: Path) -> str:
     raise InputError(f"{root}: no loadable styles (make one with `vjengine train`)")
 
 
+def autopilot_styles(args: argparse.Namespace) -> tuple:
+    """With --autopilot, every loadable style in the styles folder; else none."""
+    from vjengine.styles.store import Style, list_styles
+
+    if not args.autopilot:
+        return ()
+    return tuple(entry for entry in list_styles(args.styles) if isinstance(entry, Style))
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """Render an audio file to an MP4 through the live frame path."""
     from vjengine.render.encoder import check_output
@@ -143,7 +152,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     job = RenderJob(audio=args.audio, output=args.output, style_a=style_a, style_b=style_b,
                     xfade_beats=args.xfade_beats, size=args.size, fps=args.fps,
                     render_scale=args.render_scale, backend=args.backend, upscale=args.upscale,
-                    params=dict(args.param))
+                    params=dict(args.param), autopilot=autopilot_styles(args), seed=args.seed)
     path = render_file(job, show_progress=not args.quiet)
     print(f"wrote {path}")
     return 0
@@ -383,6 +392,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--autopilot", action="store_true",
+                   help="change styles with the song's sections (all styles in --styles)")
+    p.add_argument("--seed", type=int, default=0, help="the autopilot's random seed (default 0)")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("replay", help="re-render a show journal (.vjshow) at any size and frame rate")
