@@ -5,8 +5,8 @@ from __future__ import annotations
 import mir_eval
 import numpy as np
 import pytest
-from songs import sectioned_song
 
+from tests.songs import sectioned_song
 from vjengine.audio.analysis import Analyzer
 from vjengine.audio.structure import energy_class
 

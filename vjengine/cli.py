@@ -129,13 +129,13 @@ def first_style(root: Path) -> str:
     raise InputError(f"{root}: no loadable styles (make one with `vjengine train`)")
 
 
-def autopilot_styles(args: argparse.Namespace) -> tuple:
+def autopilot_styles(enabled: bool, root: Path) -> tuple:
     """With --autopilot, every loadable style in the styles folder; else none."""
     from vjengine.styles.store import Style, list_styles
 
-    if not args.autopilot:
+    if not enabled:
         return ()
-    return tuple(entry for entry in list_styles(args.styles) if isinstance(entry, Style))
+    return tuple(entry for entry in list_styles(root) if isinstance(entry, Style))
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -152,7 +152,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     job = RenderJob(audio=args.audio, output=args.output, style_a=style_a, style_b=style_b,
                     xfade_beats=args.xfade_beats, size=args.size, fps=args.fps,
                     render_scale=args.render_scale, backend=args.backend, upscale=args.upscale,
-                    params=dict(args.param), autopilot=autopilot_styles(args), seed=args.seed)
+                    params=dict(args.param), autopilot=autopilot_styles(args.autopilot, args.styles),
+                    seed=args.seed)
     path = render_file(job, show_progress=not args.quiet)
     print(f"wrote {path}")
     return 0
@@ -224,6 +225,14 @@ def engine_from_args(args: argparse.Namespace):
                              snapshot_every=args.snapshot_every, telemetry=args.telemetry))
     front_end = AudioFrontEnd(config.audio, config.render.latency)
     control = build_control(args, front_end.clock, styles_dir=config.styles_dir)
+    if args.autopilot:
+        from vjengine.control.autopilot import Autopilot
+        from vjengine.styles.descriptors import measure
+
+        styles = autopilot_styles(args.autopilot, config.styles_dir)
+        control.state.autopilot = Autopilot({style.slug: measure(style) for style in styles}, seed=args.seed,
+                                            beats_per_bar=control.state.beats_per_bar)
+        control.settings["autopilot"] = control.state.autopilot.settings()  # recorded in a journal
     outputs = build_outputs(args, config.render.fps)
     return LiveShow(config, control, front_end, outputs)
 
@@ -359,6 +368,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--snapshot-every", type=setting("snapshot_every"), metavar="N",
                    help="snapshot period in frames (default 0: none)")
     p.add_argument("--telemetry", type=Path, help="append engine stats as JSON lines to this file")
+    p.add_argument("--autopilot", action="store_true",
+                   help="change styles with the song's sections (all styles in --styles)")
+    p.add_argument("--seed", type=int, default=0, help="the autopilot's random seed (default 0)")
     if wanted("run"):
         from vjengine.control.options import add_control_options
         from vjengine.render.outputs.options import add_output_options

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from vjengine.audio.features import AudioFeatures
 from vjengine.styles.descriptors import Descriptors
@@ -54,9 +54,22 @@ class Autopilot:
         self.beats_per_bar = beats_per_bar
         self.decisions: list[Decision] = []
         self.suspended_until = -math.inf  # beat position
+        self.seed = seed
         self._random = random.Random(seed)
         self._section = 0
         self._recent: list[str] = []
+
+    def settings(self) -> dict:
+        """How it started (seed, every style's descriptors), for a show journal."""
+        return {"seed": self.seed, "variety": self.variety, "suspend_bars": self.suspend_bars,
+                "descriptors": {slug: asdict(d) for slug, d in sorted(self.descriptors.items())}}
+
+    @classmethod
+    def from_settings(cls, settings: dict, beats_per_bar: int = 4) -> "Autopilot":
+        """The autopilot as `settings()` described it when the show started (a replay's)."""
+        descriptors = {slug: Descriptors(**values) for slug, values in settings["descriptors"].items()}
+        return cls(descriptors, seed=int(settings["seed"]), variety=float(settings["variety"]),
+                   suspend_bars=int(settings["suspend_bars"]), beats_per_bar=beats_per_bar)
 
     def set_pool(self, slugs: tuple[str, ...]) -> None:
         """Only these styles from now on (all measured ones for an empty tuple)."""

@@ -67,6 +67,9 @@ COMMANDS: tuple[OscCommand, ...] = (
     OscCommand("/vj/transition", "s [f]",
                "transition to a style on the next beat/bar (the scene's quantise) lasting beats "
                "(default: the scene's; 0 = cut on the beat)"),
+    OscCommand("/vj/autopilot", "i", "the autopilot (started with --autopilot) on (1) or off (0)"),
+    OscCommand("/vj/autopilot/pool", "s...", "the styles the autopilot may choose (no argument: all)"),
+    OscCommand("/vj/autopilot/variety", "f", "0: always the best-matching style .. 1: any of them"),
     OscCommand("/vj/preset", "s", "load presets/<name>.toml"),
     OscCommand("/vj/preset/save", "s", "save the current state as presets/<name>.toml"),
     OscCommand("/vj/tap", "[f]", "tap tempo (an argument of 0, a button's release, is ignored)"),
@@ -310,6 +313,11 @@ class OscServer:
             "/vj/style/b": self._style_handler(events.STYLE_B),
             "/vj/slot": self._slot,
             "/vj/transition": self._transition,
+            "/vj/autopilot": lambda sender, args: ControlEvent(events.AUTOPILOT, _number(args) != 0),
+            "/vj/autopilot/pool": lambda sender, args: ControlEvent(
+                events.AUTOPILOT_POOL, tuple(_name([arg], "style") for arg in args)),
+            "/vj/autopilot/variety": lambda sender, args: ControlEvent(
+                events.AUTOPILOT_VARIETY, _in_range(_number(args), 0.0, 1.0, "variety")),
             "/vj/preset": lambda sender, args: ControlEvent(events.PRESET, _name(args, "preset")),
             "/vj/preset/save": lambda sender, args: ControlEvent(events.PRESET_SAVE, _name(args, "preset")),
             "/vj/tap": self._tap,

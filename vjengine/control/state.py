@@ -169,7 +169,9 @@ class ControlState:
         if self.autopilot is None:
             raise ValueError("the autopilot is not enabled (start with --autopilot)")
         if target == events.AUTOPILOT:
-            self.autopilot.enabled = bool(_finite(value, target))
+            if not isinstance(value, bool):
+                raise ValueError(f"{target}: expected on or off, got {value!r}")
+            self.autopilot.enabled = value
         elif target == events.AUTOPILOT_POOL:
             self.autopilot.set_pool(tuple(_slug(slug, target) for slug in value))
         else:

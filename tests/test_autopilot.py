@@ -1,0 +1,125 @@
+"""The autopilot: its choices, its controls (real OSC datagrams), and `render --autopilot` end to end."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from tests.conftest import need_program
+from tests.songs import sectioned_song
+from vjengine.audio.features import AudioFeatures
+from vjengine.clock import ManualClock
+from vjengine.control.autopilot import Autopilot
+from vjengine.control.events import ControlBus
+from vjengine.control.osc import OscServer
+from vjengine.control.state import ControlState
+from vjengine.demo import write_wav
+from vjengine.styles.descriptors import Descriptors
+
+
+def looks(level: float) -> Descriptors:
+    return Descriptors(level, level, level, level, level)
+
+
+STYLES = {"calm": looks(0.1), "soft": looks(0.3), "middle": looks(0.5), "bright": looks(0.8), "wild": looks(1.0)}
+
+
+def section(index: int, kind: str, energy_class: str = "mid", t: float = 10.0) -> AudioFeatures:
+    return AudioFeatures(t=t, section=index, section_start=t - 1.0, section_kind=kind, energy_class=energy_class)
+
+
+@pytest.mark.unit
+def test_a_drop_cuts_to_the_most_intense_style_and_a_breakdown_fades_to_the_calmest():
+    pilot = Autopilot(STYLES, variety=0.0)
+    drop = pilot.step(section(1, "drop"), 16.0, "middle")
+    assert (drop.slug, drop.beats, drop.quantise) == ("wild", 0.0, "beat")
+    assert "drop" in drop.reason and "wild" in drop.reason
+    breakdown = pilot.step(section(2, "breakdown"), 48.0, "wild")
+    assert (breakdown.slug, breakdown.beats, breakdown.quantise) == ("calm", 8.0, "bar")
+    assert pilot.step(section(2, "breakdown"), 50.0, "calm") is None  # one decision per section
+
+
+@pytest.mark.unit
+def test_recent_choices_are_avoided_and_a_seed_repeats_its_choices():
+    pilot = Autopilot(STYLES, variety=0.0)
+    first = pilot.step(section(1, "drop"), 0.0, "calm").slug
+    second = pilot.step(section(2, "drop"), 32.0, "calm").slug
+    assert (first, second) == ("wild", "bright")
+
+    def show(seed: int) -> list[str]:
+        pilot = Autopilot(STYLES, seed=seed, variety=1.0)
+        return [pilot.step(section(i, "change"), 16.0 * i, None).slug for i in range(1, 12)]
+
+    assert show(3) == show(3)
+    assert len(set(show(3))) >= 4
+
+
+@pytest.mark.unit
+def test_osc_switches_it_sets_its_pool_and_variety_and_a_manual_change_suspends_it():
+    state = ControlState()
+    state.autopilot = Autopilot(STYLES, variety=0.0, suspend_bars=8)
+    bus = ControlBus()
+    server = OscServer(bus, ManualClock(), lambda: state.snapshot, port=0)
+    beat = 0.5  # 120 BPM
+
+    def frame(t: float, features: AudioFeatures = AudioFeatures()):
+        for event in bus.drain():
+            state.handle(event)
+        features = AudioFeatures(t=t, bpm=120.0, confidence=0.9, beat_t=int(t / beat) * beat,
+                                 beat_count=int(t / beat), tempo_source="predictive",
+                                 section=features.section, section_kind=features.section_kind,
+                                 energy_class=features.energy_class)
+        return state.update(t, features)
+
+    def send(address: str, *args):
+        builder = OscMessageBuilder(address)
+        for arg in args:
+            builder.add_arg(arg)
+        server.feed(builder.build().dgram, ("127.0.0.1", 5000))
+
+    try:
+        send("/vj/autopilot/pool", "calm", "bright")
+        send("/vj/autopilot/variety", 0.5)
+        frame(0.0)
+        assert state.autopilot.pool == ("calm", "bright") and state.autopilot.variety == 0.5
+        frame(1.0, section(1, "drop"))
+        assert state.decks["b"].wanted == "bright"  # the pool's most intense
+        send("/vj/style/a", "soft")  # a manual change after beat 2
+        frame(1.1, section(1, "drop"))
+        assert state.autopilot.suspended_until == pytest.approx(2.0 + 32)  # from the last frame's beat
+        frame(8.0, section(2, "breakdown"))  # 8 bars = 16 s have not passed
+        assert len(state.autopilot.decisions) == 1
+        frame(20.0, section(3, "breakdown"))
+        assert [d.slug for d in state.autopilot.decisions] == ["bright", "calm"]
+        send("/vj/autopilot", 0)
+        frame(21.0, section(4, "drop"))
+        assert len(state.autopilot.decisions) == 2 and not state.autopilot.enabled
+        send("/vj/autopilot/variety", 2.0)  # out of range: dropped by the OSC door
+        send("/vj/autopilot/pool", "nope")  # unknown style: rejected by the controls
+        frame(22.0, section(4, "drop"))
+        assert state.autopilot.variety == 0.5 and state.autopilot.pool == ("calm", "bright")
+        assert state.counters.rejected == 1
+    finally:
+        server.close()
+
+
+def test_render_autopilot_switches_style_within_one_bar_of_the_drop(tmp_path):
+    need_program("ffmpeg")
+    bpm = 124.0
+    samples, starts = sectioned_song(bpm, sections=(("breakdown", 4, "low"), ("drop", 3, "high")))
+    audio = write_wav(tmp_path / "drop.wav", samples)
+    result = subprocess.run(
+        [sys.executable, "-m", "vjengine", "-v", "render", str(audio), "-o", str(tmp_path / "out.mp4"),
+         "--autopilot", "--size", "64x36", "--fps", "20", "-q"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    shown = [(float(t), slug) for t, slug in re.findall(r"([\d.]+) s: showing (\S+)", result.stderr)]
+    decisions = re.findall(r"autopilot: section \d+ \((\w+)", result.stderr)
+    assert decisions == ["drop"], result.stderr[-2000:]
+    (drop,) = starts
+    assert len(shown) == 2 and shown[0][1] != shown[1][1]
+    assert 0.0 <= shown[1][0] - drop <= 4 * 60.0 / bpm, (shown, drop)
