@@ -1,15 +1,20 @@
-"""The autopilot: its choices, its controls (real OSC datagrams), and `render --autopilot` end to end."""
+"""The autopilot: its choices, its controls (real OSC datagrams), `render --autopilot`, and a live
+show under --autopilot that switches on the drop and replays to the same pictures."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from PIL import Image
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from tests.conftest import need_program
+from tests.conftest import need_program, need_real
+from tests.live import LiveEngine
 from tests.songs import sectioned_song
 from vjengine.audio.features import AudioFeatures
 from vjengine.clock import ManualClock
@@ -17,7 +22,8 @@ from vjengine.control.autopilot import Autopilot
 from vjengine.control.events import ControlBus
 from vjengine.control.osc import OscServer
 from vjengine.control.state import ControlState
-from vjengine.demo import write_wav
+from vjengine.demo import SAMPLERATE, write_wav
+from vjengine.render.backends.cpu_kernel import load_or_build
 from vjengine.styles.descriptors import Descriptors
 
 
@@ -107,10 +113,14 @@ def test_osc_switches_it_sets_its_pool_and_variety_and_a_manual_change_suspends_
         server.close()
 
 
+BPM = 124.0
+BAR = 4 * 60.0 / BPM
+DROP_SONG = (("breakdown", 4, "low"), ("drop", 3, "high"))
+
+
 def test_render_autopilot_switches_style_within_one_bar_of_the_drop(tmp_path):
     need_program("ffmpeg")
-    bpm = 124.0
-    samples, starts = sectioned_song(bpm, sections=(("breakdown", 4, "low"), ("drop", 3, "high")))
+    samples, starts = sectioned_song(BPM, sections=DROP_SONG)
     audio = write_wav(tmp_path / "drop.wav", samples)
     result = subprocess.run(
         [sys.executable, "-m", "vjengine", "-v", "render", str(audio), "-o", str(tmp_path / "out.mp4"),
@@ -122,4 +132,43 @@ def test_render_autopilot_switches_style_within_one_bar_of_the_drop(tmp_path):
     assert decisions == ["drop"], result.stderr[-2000:]
     (drop,) = starts
     assert len(shown) == 2 and shown[0][1] != shown[1][1]
-    assert 0.0 <= shown[1][0] - drop <= 4 * 60.0 / bpm, (shown, drop)
+    assert 0.0 <= shown[1][0] - drop <= BAR, (shown, drop)
+
+
+def test_live_autopilot_switches_on_the_drop_and_replays_identically(tmp_path):
+    need_real(bool(os.environ.get("DISPLAY")), "an X display (Xvfb) in $DISPLAY")
+    from vjengine.model.cppn import CPPN
+    from vjengine.styles.store import save_style, style_meta
+
+    for i, slug in enumerate(("first", "second", "third")):
+        net = CPPN(seed=70 + i)
+        save_style(tmp_path / "styles", slug, net, style_meta(net.config, slug, "p", "seeded-init", 0.0))
+    load_or_build(net.config, runners=1)  # replay renders with the compiled kernel: so must the show
+    samples, (drop,) = sectioned_song(BPM, sections=DROP_SONG)
+    track = write_wav(tmp_path / "drop.wav", samples)
+    (tmp_path / "snaps").mkdir()
+    engine = LiveEngine(tmp_path, "--input", str(track), "--size", "160x90", "--fps", "20", "--autopilot",
+                        "--styles", str(tmp_path / "styles"), "--style", "first",
+                        "--journal", str(tmp_path / "show.vjshow"), "--snapshots", str(tmp_path / "snaps"),
+                        "--snapshot-every", "10")
+    try:
+        engine.wait_for(lambda r: r["hops"] * 512 / SAMPLERATE > drop + 2 * BAR, 240, "two bars past the drop")
+    finally:
+        assert engine.stop() == 0
+    records = engine.records()
+    drop += records[-1]["silent_hops"] * 512 / SAMPLERATE  # the stream clock ran before the file did
+    shown = [(r["hops"] * 512 / SAMPLERATE, r["style_b"] if r["xfade"] >= 0.5 else r["style_a"]) for r in records]
+    first_change = next(t for t, slug in shown if slug not in (None, "first"))
+    assert 0.0 <= first_change - drop <= BAR, (first_change, drop, engine.log_tail())
+    result = subprocess.run([sys.executable, "-m", "vjengine", "replay", str(tmp_path / "show.vjshow"),
+                             "-o", str(tmp_path / "replay.mp4"), "--styles", str(tmp_path / "styles"),
+                             "--frames-dir", str(tmp_path / "replayed"), "-q"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    compared = 0
+    for snap in sorted((tmp_path / "snaps").glob("frame-*.png")):
+        live = np.asarray(Image.open(snap)).astype(int)
+        if live.max() > 0:
+            assert np.array_equal(live, np.asarray(Image.open(tmp_path / "replayed" / snap.name)).astype(int))
+            compared += 1
+    assert compared > 10

@@ -34,6 +34,7 @@ from vjengine.control.tempo import TempoEngine
 
 log = logging.getLogger(__name__)
 
+STARTUP_SOURCE = "start"  # events that set the show up, not a VJ's changes
 MANUAL_CHANGES = (events.STYLE_A, events.STYLE_B, events.SLOT, events.TRANSITION, events.PRESET)
 MAX_LOGGED_PRESET_ERRORS = 256  # distinct preset errors logged; later ones are only counted
 
@@ -92,6 +93,12 @@ def _finite(value: object, what: str) -> float:
     return float(value)
 
 
+def _manual_change(target: str) -> bool:
+    """Whether an event with this target changes styles or the crossfade (suspending the autopilot)."""
+    param = events.split_param_target(target)
+    return target in MANUAL_CHANGES or (param is not None and param[0] == "xfade")
+
+
 class ControlState:
     """Events in, one ControlFrame out per frame (render thread)."""
 
@@ -138,10 +145,9 @@ class ControlState:
 
     def _dispatch(self, event: ControlEvent) -> None:
         target, value = event.target, event.value
+        if self.autopilot is not None and event.source != STARTUP_SOURCE and _manual_change(target):
+            self.autopilot.suspend(self.tempo.position)
         param = events.split_param_target(target)
-        if target in MANUAL_CHANGES or (param is not None and param[0] == "xfade"):
-            if self.autopilot is not None:
-                self.autopilot.suspend(self.tempo.position)
         if param is not None:
             self._set_param(*param, value)
         elif target in (events.STYLE_A, events.STYLE_B):
