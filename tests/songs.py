@@ -7,7 +7,7 @@ import numpy as np
 from vjengine.demo import SAMPLERATE, _add, bass, kick, noise_hit, pad, snare
 
 # (name, bars, energy class): intro, verse, build, drop, breakdown, drop
-SECTIONS = (("intro", 8, "mid"), ("verse", 8, "high"), ("build", 4, "high"), ("drop", 8, "high"),
+SECTIONS = (("intro", 8, "mid"), ("verse", 8, "high"), ("build", 4, "mid"), ("drop", 8, "high"),
             ("breakdown", 8, "low"), ("drop", 8, "high"))
 
 

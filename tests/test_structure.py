@@ -59,7 +59,7 @@ def test_a_steady_groove_has_no_boundary():
 
 @pytest.mark.unit
 def test_energy_classes():
-    assert [energy_class(e) for e in (0.0, 0.5, 0.95)] == ["low", "mid", "high"]
+    assert [energy_class(level, -10.0) for level in (-30.0, -14.5, -12.0)] == ["low", "mid", "high"]
 
 
 def _intervals(starts: list[float], duration: float) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from vjengine.audio.beat_tracker import PredictiveBeatTracker
 from vjengine.audio.energy import EnergyMeter
 from vjengine.audio.features import AudioFeatures
-from vjengine.audio.structure import StructureTracker, energy_class
+from vjengine.audio.structure import StructureTracker
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class Analyzer:
             onset_t=onset_t, beat_t=beat_t, onset_count=onset_count, beat_count=beat_count,
             bpm=self.tracker.bpm, confidence=self.tracker.confidence, tempo_source=self.tracker.name,
             section=section.index, section_start=section.start, section_kind=section.kind,
-            energy_class=energy_class(energy), trend=self.structure.trend,
+            energy_class=self.structure.energy_class, trend=self.structure.trend,
         )
         return self.features
 

@@ -10,6 +10,7 @@ and report it with the time it happened:
   each feature in units of its spread within the halves; Foote's checkerboard kernel over the
   self-similarity matrix, read as a two-sample statistic), peaking above its recent median.
 A boundary too close to the previous one (MIN_GAP_SECONDS, MIN_JUMP_GAP_SECONDS) is ignored.
+The energy class compares the loudness of the last ~1.5 s with the song's loudest so far.
 """
 
 from __future__ import annotations
@@ -31,14 +32,17 @@ NOVELTY_THRESHOLD = 1.3  # a novelty peak (feature contrast in within-half sprea
 NOVELTY_CONTRAST = 1.5  # ... and this many times the median novelty of the last
 NOVELTY_MEMORY_SECONDS = 8.0
 PEAK_FRAMES = 2  # a peak is the largest within this many frames either side
-LOW_ENERGY, HIGH_ENERGY = 0.45, 0.8  # energy class edges (audio.energy's 0..1)
+LEVEL_FRAMES = 8  # the energy class reads the loudness of the last ~1.5 s
+HIGH_WITHIN_DB, LOW_BELOW_DB = 3.0, 6.0  # against the song's loudest so far: high within, low below
+PEAK_FALL_DB_PER_SECOND = 0.05  # the loudest-so-far forgets this slowly
 BUILD_DB_PER_SECOND = 1.0  # loudness rising this fast over ~4 s is a build
 SILENCE_DB = -60.0
 
 
-def energy_class(energy: float) -> str:
-    """"low", "mid" or "high" for an energy in 0..1."""
-    return "low" if energy < LOW_ENERGY else "high" if energy >= HIGH_ENERGY else "mid"
+def energy_class(level_db: float, peak_db: float) -> str:
+    """"low", "mid" or "high" for a loudness against the song's loudest so far."""
+    below = peak_db - level_db
+    return "high" if below <= HIGH_WITHIN_DB else "low" if below > LOW_BELOW_DB else "mid"
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,11 @@ class StructureTracker:
         self._loudness: deque[float] = deque(maxlen=SHORT_FRAMES + LONG_FRAMES)
         self._build: deque[float] = deque(maxlen=round(4.0 / self.frame_seconds))
         self._novelty: deque[float] = deque(maxlen=round(NOVELTY_MEMORY_SECONDS / self.frame_seconds))
+        self._level: deque[float] = deque(maxlen=LEVEL_FRAMES)
+        self._peak_db = -math.inf
         self.section = Section()
         self.trend = "steady"  # build when the loudness keeps rising
+        self.energy_class = "low"
 
     def update(self, power: np.ndarray, mean_square: float, t_end: float) -> Section:
         """Add one hop ending at stream time t_end; returns the current section."""
@@ -102,8 +109,15 @@ class StructureTracker:
         self._update_trend()
         if loudness < SILENCE_DB:
             return
+        self._update_class()
         self._check_jump(t_end)
         self._check_novelty(t_end)
+
+    def _update_class(self) -> None:
+        self._level.append(self._loudness[-1])
+        level = _power_mean_db(list(self._level))
+        self._peak_db = max(level, self._peak_db - PEAK_FALL_DB_PER_SECOND * self.frame_seconds)
+        self.energy_class = energy_class(level, self._peak_db)
 
     def _update_trend(self) -> None:
         if len(self._build) < self._build.maxlen:
