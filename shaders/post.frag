@@ -16,7 +16,7 @@ uniform float hue;          // turns
 uniform float saturation;
 uniform float brightness;
 uniform float contrast;
-uniform float flash;        // mix toward white (already limited to a safe rate)
+uniform float flash;        // 0..1, see flash_burn (already limited to a safe rate)
 in vec2 uv;
 layout(location = 0) out vec4 picture;
 layout(location = 1) out vec4 feedback;  // the next frame's history (black while trails are off)
@@ -49,6 +49,13 @@ vec3 colour_grade(vec3 c) {
     return clamp((c - 0.5) * contrast + 0.5 + brightness, 0.0, 1.0);
 }
 
+// A flash that punches to white: exposure rises 1 + 4 * amount and a little light lifts the
+// blacks (amount^2), so highlights burn out first and the picture keeps its shapes instead of
+// washing to a flat milky grey; at 1 the whole frame is white.
+vec3 flash_burn(vec3 c, float amount) {
+    return min(c * (1.0 + 4.0 * amount) + amount * amount, 1.0);
+}
+
 void main() {
     vec3 c = styles(segments >= 2.0 ? kaleidoscope(uv) : uv);
     if (trails > 0.0) {
@@ -62,5 +69,5 @@ void main() {
     if (grade) {
         c = colour_grade(c);
     }
-    picture = vec4(mix(c, vec3(1.0), flash), 1.0);
+    picture = vec4(flash > 0.0 ? flash_burn(c, flash) : c, 1.0);
 }

@@ -81,8 +81,8 @@ BAD_FILES = [
     ("[[routes]]\nsource = \"bass\"\nparam = {}\namount = 0.1", "route parameter {}"),
     ("[[routes]]\nsource = \"bass\"\nparam = \"zoom\"\namount = 0.1\ncurve = [1]", "route curve [1]"),
     ("params = 4", "[params] must be a table"),
-    ("name = " + "\"" + "x" * 70000 + "\"", "larger than the 65536-byte limit"),
-    ("x = " + "[" * 30000 + "]" * 30000, "unreadable TOML (maximum recursion depth exceeded"),
+    ("name = " + "\"" + "x" * 70000 + "\"", "larger than the 16384-byte limit"),
+    ("x = " + "[" * 8000 + "]" * 8000, "unreadable TOML (maximum recursion depth exceeded"),
 ]
 
 

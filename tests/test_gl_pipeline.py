@@ -51,6 +51,16 @@ def test_flash_moves_toward_white_and_neutral_passes_are_skipped(pipeline):
     assert np.all(flashed >= plain - 1) and flashed.mean() > plain.mean() + 50
 
 
+def test_a_flash_punches_to_white_instead_of_washing_to_grey(gl_context):
+    pipeline = Pipeline(gl_context, (32, 18), upscale="bilinear")
+    pipeline.upload("a", gradient(32, 18, 2))  # blue from black to full
+    for flash, black_at_most, white_from in ((0.5, 70, 0.5), (1.0, 255, 0.0)):
+        pipeline.draw(0.0, PostParams(flash=flash))
+        row = pipeline.read_rgb()[9, :, 2].astype(int)
+        assert row[0] <= black_at_most  # black lifts a little (a quarter at 0.5), not to grey
+        assert np.all(row[int(white_from * 31) + 1:] >= 254)  # the upper half burns to full
+
+
 def test_kaleidoscope_output_is_mirror_symmetric(pipeline):
     pipeline.upload("a", gradient(32, 18, 0))
     pipeline.draw(0.0, PostParams(kaleido=2))

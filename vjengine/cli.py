@@ -16,6 +16,8 @@ from pathlib import Path
 
 from vjengine.config import LIMITS, UPSCALERS, AudioConfig, OfflineConfig, RenderConfig, check_number
 from vjengine.errors import InputError
+from vjengine.names import shown
+
 from vjengine.paths import PRESETS as DEFAULT_PRESETS
 from vjengine.paths import STYLES as DEFAULT_STYLES
 
@@ -91,12 +93,12 @@ def cmd_styles(args: argparse.Namespace) -> int:
     print(f"{'slug':<22} {'name':<24} {'method':<16} {'score':>7}  prompt")
     for entry in entries:
         if isinstance(entry, Style):
-            print(f"{entry.slug:<22} {entry.name:<24} {str(entry.meta.get('method', '')):<16} "
-                  f"{float(entry.meta.get('score', 0.0)):>7.4f}  "
-                  f"{entry.prompt or entry.meta.get('description', '')}")
+            print(shown(f"{entry.slug:<22} {entry.name:<24} {str(entry.meta.get('method', '')):<16} "
+                        f"{float(entry.meta.get('score', 0.0)):>7.4f}  "
+                        f"{entry.prompt or entry.meta.get('description', '')}"))
         else:
             failures += 1
-            print(f"invalid: {entry}", file=sys.stderr)
+            print(shown(f"invalid: {entry}"), file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -186,10 +188,16 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """The live show."""
     import faulthandler
+    import gc
     import signal
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
-    return engine_from_args(args).run()
+    show = engine_from_args(args)
+    for ending in (signal.SIGTERM, signal.SIGHUP):  # systemd, `kill`, a closed terminal: end as Esc does
+        signal.signal(ending, show.stop)
+    code = show.run()
+    gc.freeze()  # everything is closed: spare the exit a collection of torch's heap (seconds)
+    return code
 
 
 def engine_from_args(args: argparse.Namespace):
@@ -287,21 +295,21 @@ def cmd_presets(args: argparse.Namespace) -> int:
     for name, scene in scenes:
         if isinstance(scene, PresetError):
             failures += 1
-            print(f"invalid: {scene}", file=sys.stderr)
+            print(shown(f"invalid: {scene}"), file=sys.stderr)
             continue
         styles = "-" if scene.style_a is None else " / ".join(filter(None, (scene.style_a, scene.style_b)))
         params, routes = ("-" if part is None else str(len(part)) for part in (scene.params, scene.routes))
         move = scene.transition
         transition = "-" if move is None else f"{move.beats:g} beats, {move.quantise}, {move.mode}"
-        print(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}")
+        print(shown(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}"))
     print(f"\n{'MIDI map':<18} {'name':<28} {'CCs':>4} {'buttons':>7} {'notes':>5}  ports matched")
     for name, midi_map in midi_maps:
         if isinstance(midi_map, PresetError):
             failures += 1
-            print(f"invalid: {midi_map}", file=sys.stderr)
+            print(shown(f"invalid: {midi_map}"), file=sys.stderr)
             continue
-        print(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
-              f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}")
+        print(shown(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
+                    f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}"))
     return 1 if failures else 0
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -468,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"vjengine: {exc}", file=sys.stderr)
+        print(shown(f"vjengine: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

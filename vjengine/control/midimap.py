@@ -18,13 +18,13 @@ from vjengine.control import events
 from vjengine.control.events import ControlEvent
 from vjengine.control.params import SPECS
 from vjengine.control.presets import (
-    NAME_PATTERN,
     SLOT_COUNT,
     PresetError,
     check_name,
     read_toml,
     write_toml,
 )
+from vjengine.names import NAME_PATTERN
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from vjengine.control.presets import SLOT_COUNT, PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 from vjengine.paths import PRESETS
+from vjengine.names import NAME_PATTERN
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,12 @@ def add_control_options(parser: argparse.ArgumentParser) -> None:
 
 def default_slots(styles_dir: Path | None) -> tuple[str, ...]:
     """The first nine style folders by slug: slots for a scene that names none."""
-    from vjengine.styles.store import SLUG_PATTERN, STYLE_FILE  # here: the store imports torch
+    from vjengine.styles.store import STYLE_FILE  # here: the store imports torch
 
     if styles_dir is None or not styles_dir.is_dir():
         return ()
     slugs = sorted(p.name for p in styles_dir.iterdir()
-                   if SLUG_PATTERN.match(p.name) and (p / STYLE_FILE).is_file())
+                   if NAME_PATTERN.match(p.name) and (p / STYLE_FILE).is_file())
     return tuple(slugs[:SLOT_COUNT])
 
 
@@ -81,6 +82,8 @@ class Control:
     settings: dict = field(default_factory=dict)
 
     def start(self) -> None:
+        if self.state.scenes.presets is not None:  # mid-show preset loads: parsed off the render thread
+            self.state.scenes.presets.watch()
         if self.osc is not None:
             self.osc.start()
         if self.midi is not None:
@@ -121,6 +124,8 @@ class Control:
         return status
 
     def close(self) -> None:
+        if self.state.scenes.presets is not None:
+            self.state.scenes.presets.close()
         if self.osc is not None:
             self.osc.close()
         if self.midi is not None:

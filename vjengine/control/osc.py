@@ -31,9 +31,10 @@ from vjengine.clock import Clock
 from vjengine.control import events, oscaddress, oscpacket
 from vjengine.control.events import ControlBus, ControlEvent
 from vjengine.control.params import PARAMS, SPECS
-from vjengine.control.presets import NAME_PATTERN, SLOT_COUNT
+from vjengine.control.presets import SLOT_COUNT
 from vjengine.control.tempo import MAX_BPM, MIN_BPM
 from vjengine.errors import InputError
+from vjengine.names import NAME_PATTERN
 from vjengine.control.transitions import MAX_BEATS
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import tempfile
-import tomllib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,13 +23,14 @@ from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.routes import Route
 from vjengine.errors import InputError
 from vjengine.control.transitions import MAX_BEATS, MODES, QUANTISE
-from vjengine.styles.store import SLUG_PATTERN
+from vjengine.names import NAME_PATTERN, NAME_RULE, is_name
+from vjengine.tomlfile import MAX_BYTES as MAX_FILE_BYTES
+from vjengine.tomlfile import parse_small_toml
 
 log = logging.getLogger(__name__)
 
-NAME_PATTERN = SLUG_PATTERN  # preset and MIDI map names: a-z, 0-9, - and _, no paths
-MAX_FILE_BYTES = 64 << 10
 SLOT_COUNT = 9
+WATCH_SECONDS = 0.5  # how often a watched presets folder is looked at for changed files
 SCENE_KEYS = {"name", "styles", "slots", "transition", "params", "routes", "keep"}
 KEEP = ("xfade", "trails", "kaleido")  # what a scene without `keep` leaves alone unless it sets it
 
@@ -40,13 +41,13 @@ class PresetError(InputError):
 
 def check_name(name: object, what: str = "preset") -> str:
     """Return name if it is a safe file name (a-z, 0-9, '-', '_'; at most 64), else raise."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise PresetError(f"{what} name {name!r}: expected 1-64 characters of a-z, 0-9, '-' or '_'")
+    if not is_name(name):
+        raise PresetError(f"{what} name {name!r}: expected {NAME_RULE}")
     return name
 
 
 def check_slug(slug: object, where: str) -> str:
-    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+    if not is_name(slug):
         raise PresetError(f"{where}: style {slug!r} is not a style slug (a-z, 0-9, '-', '_')")
     return slug
 
@@ -59,9 +60,9 @@ def read_toml(path: Path) -> dict:
     if size > MAX_FILE_BYTES:
         raise PresetError(f"{path}: {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise PresetError(f"{path}: unreadable TOML ({str(exc).splitlines()[0] or 'nested too deeply'})") from None
+        return parse_small_toml(path.read_bytes(), MAX_FILE_BYTES)
+    except ValueError as exc:
+        raise PresetError(f"{path}: {exc}") from None
 
 
 def write_toml(path: Path, data: dict) -> Path:
@@ -225,20 +226,69 @@ def scene_to_table(scene: Scene) -> dict:
 
 
 class PresetLibrary:
-    """The presets folder: scenes by name; names are checked so that none escapes the folder."""
+    """The presets folder: scenes by name; names are checked so that none escapes the folder.
+
+    During a live show the library is watched: a thread of its own reads and parses every preset,
+    again whenever its file changes, and `load` hands out what it parsed, so that a preset loaded
+    mid-show (OSC, MIDI) never reads or parses a file on the render thread.
+    """
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
+        self._parsed: dict[str, tuple[tuple, Scene | PresetError]] | None = None  # watched: name -> parse
+        self._closed = threading.Event()
 
     def path(self, name: str) -> Path:
         return self.folder / f"{check_name(name)}.toml"
 
     def load(self, name: str) -> Scene:
         path = self.path(name)
-        return scene_from_table(read_toml(path), str(path))
+        parsed = self._parsed
+        if parsed is None:
+            return scene_from_table(read_toml(path), str(path))
+        if name not in parsed:
+            raise PresetError(f"{path}: missing or not a regular file")
+        scene = parsed[name][1]
+        if isinstance(scene, PresetError):
+            raise scene
+        return scene
 
     def save(self, name: str, scene: Scene) -> Path:
-        return write_toml(self.path(name), scene_to_table(scene))
+        path = write_toml(self.path(name), scene_to_table(scene))
+        if self._parsed is not None:  # known without reading it back; the watcher re-reads it later
+            self._parsed = {**self._parsed, name: ((), scene)}
+        return path
+
+    def watch(self) -> None:
+        """Parse every preset now, then keep them parsed on a thread of their own until close()."""
+        self._parsed = self._scan({})
+        threading.Thread(target=self._watch, daemon=True, name="presets").start()
+
+    def close(self) -> None:
+        self._closed.set()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(WATCH_SECONDS):
+            self._parsed = self._scan(self._parsed or {})
+
+    def _scan(self, parsed: dict[str, tuple[tuple, Scene | PresetError]]) -> dict:
+        """Every preset's parse, re-parsing only the files whose (mtime, size, inode) changed."""
+        fresh = {}
+        for name in self.names():
+            path = self.path(name)
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            if name in parsed and parsed[name][0] == signature:
+                fresh[name] = parsed[name]
+                continue
+            try:
+                fresh[name] = (signature, scene_from_table(read_toml(path), str(path)))
+            except PresetError as exc:
+                fresh[name] = (signature, exc)
+        return fresh
 
     def names(self) -> list[str]:
         if not self.folder.is_dir():

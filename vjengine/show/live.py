@@ -152,10 +152,15 @@ class LiveShow:
         self.first_picture: float | None = None  # seconds from process start to the first drawn frame
         self.stats = FrameStats()
         self.telemetry = TelemetryLog(config.telemetry)
+        self.stopping = False
+
+    def stop(self, *_: object) -> None:
+        """End the show after this frame, as Esc does (a signal handler: SIGTERM, SIGHUP)."""
+        self.stopping = True
 
     def _sinks(self) -> Sinks:
         config = self.config
-        sinks = Sinks([Presentation(self)])
+        sinks = Sinks([Presentation(self)], keep_going=True)
         if config.journal:
             sinks.append(self._journal())
         if config.snapshots is not None and config.snapshot_every > 0:
@@ -189,7 +194,7 @@ class LiveShow:
         return JournalSink(journal, lambda: session.last)
 
     def run(self) -> int:
-        """Run the show until Esc, a closed window or --frames; returns the exit code."""
+        """Run the show until Esc, a closed window, stop() or --frames; returns the exit code."""
         self.audio.start()
         self.control.start()
         self.core.sinks.start()
@@ -199,7 +204,7 @@ class LiveShow:
             while True:
                 start = time.perf_counter()
                 self.timer.start_frame()
-                if not self.stage.poll():
+                if self.stopping or not self.stage.poll():
                     break
                 features, hops = self.audio.latest()
                 t = self.audio.clock.now() + latency
@@ -238,7 +243,9 @@ class LiveShow:
     def status(self, frame_ms: list[float] | None = None) -> ShowStatus:
         """The show now, for the HUD and telemetry; `frame_ms`: the intervals to log with it."""
         stats, analysis, frame = self.stats, self.audio.analysis, self.core.last
-        errors = dict(self.core.errors)
+        errors = dict(self.core.errors) | {f"sink {k}": v for k, v in self.core.sinks.failures.items()}
+        if self.telemetry.failed:
+            errors["telemetry"] = self.telemetry.failed
         if self.styles.failures:
             errors["style load"] = self.styles.failures
         return ShowStatus(

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from vjengine.audio.analysis import AnalysisConfig, Analyzer
+from vjengine.audio.analysis import Analyzer
 from vjengine.audio.filesource import hops
 from vjengine.control.autopilot import Autopilot
 from vjengine.control.midimap import MidiMapLibrary, MidiMapper
@@ -45,7 +45,7 @@ class ReplayJob:
 def journal_styles(journal: Journal, styles_dir: Path) -> dict[str, Style]:
     """The styles the show used, checked against their recorded content hashes."""
     styles, problems = {}, []
-    for slug, digest in journal.show.get("styles", {}).items():
+    for slug, digest in journal.styles.items():
         try:
             style = find_style(styles_dir, slug)
         except StyleError as exc:
@@ -57,7 +57,7 @@ def journal_styles(journal: Journal, styles_dir: Path) -> dict[str, Style]:
         styles[slug] = style
     for record in journal.frames:
         for slug, digest in record.loads:
-            if digest is not None and digest != journal.show["styles"].get(slug):
+            if digest is not None and digest != journal.styles.get(slug):
                 problems.append(f"{slug} was edited during the show (frame {record.f}); "
                                 "only one version can be replayed")
     if problems:
@@ -96,8 +96,11 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     live_size = tuple(show["size"])
     size = job.size or live_size
     fps = job.fps or float(show["fps"])
-    analysis = AnalysisConfig(**show["analysis"])
-    analyzer = Analyzer(analysis)
+    analysis = journal.analysis
+    try:
+        analyzer = Analyzer(analysis)
+    except (ValueError, RuntimeError) as exc:
+        raise JournalError(f"{journal.path}: analysis settings cannot be used ({exc})") from None
     hop_stream = hops(journal.audio, analysis.hop_size)
     session = SessionPlayback() if any(r.session is not None for r in journal.frames) else None
     control = replay_control(journal, session)
@@ -109,7 +112,7 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
         job.frames_dir.mkdir(parents=True, exist_ok=True)
     start = journal.frames[0].t
     steps = [(r.t, [r]) for r in journal.frames] if job.fps is None else list(journal.frames_at(fps))
-    n_video = int((journal.frames[-1].t - start) * fps) + 1
+    n_video = max(1, int((journal.frames[-1].t - start) * fps) + 1)
     with tempfile.TemporaryDirectory(prefix="vjreplay-") as tmp:
         # Frame time t shows the audio heard at t: the soundtrack starts at the first frame's time.
         first = int(round(max(start, 0.0) * analysis.samplerate))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import deque
 from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 class FrameStats:
@@ -56,11 +59,16 @@ class FrameStats:
 
 
 class TelemetryLog:
-    """Appends one JSON object per line to a file at most every `period` seconds."""
+    """Appends one JSON object per line to a file at most every `period` seconds.
+
+    A failing write (a full disk) is logged once and counted in `failed`; the show goes on.
+    """
 
     def __init__(self, path: Path | None, period: float = 0.25):
         self._file = open(path, "a", buffering=1) if path else None  # noqa: SIM115 (kept open)
+        self.path = path
         self.period = period
+        self.failed = 0
         self._next = 0.0
 
     def due(self) -> bool:
@@ -70,8 +78,20 @@ class TelemetryLog:
         if self._file is None:
             return
         self._next = time.perf_counter() + self.period
-        self._file.write(json.dumps(record) + "\n")
+        try:
+            self._file.write(json.dumps(record) + "\n")
+        except OSError as exc:
+            self._failed(exc)
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        self.failed += 1
+        if self.failed == 1:
+            log.error("telemetry %s: writing failed (%s); the show goes on, further failures counted",
+                      self.path, exc.strerror or exc)
