@@ -172,3 +172,22 @@ def test_live_autopilot_switches_on_the_drop_and_replays_identically(tmp_path):
             assert np.array_equal(live, np.asarray(Image.open(tmp_path / "replayed" / snap.name)).astype(int))
             compared += 1
     assert compared > 10
+
+
+def test_osc_out_announces_each_section_and_energy_class_to_oscdump():
+    from tests.test_control_osc import OscDump
+    from vjengine.control.oscout import FeatureOut, OscSender
+
+    dump = OscDump()
+    out = FeatureOut(OscSender(("127.0.0.1", dump.port)))
+    try:
+        out.frame(AudioFeatures(t=1.0, energy_class="high"), 1.0)
+        out.frame(AudioFeatures(t=9.0, section=1, section_start=8.5, section_kind="breakdown", energy_class="low"),
+                  9.0)
+        assert dump.wait_for("/vj/out/energy")[2] == ['"high"']
+        assert dump.wait_for("/vj/out/section")[2] == ["1", "8.500000", '"breakdown"']
+        assert dump.wait_for("/vj/out/energy")[2] == ['"low"']
+        assert out.sender.failed == 0
+    finally:
+        out.sender.close()
+        dump.close()
