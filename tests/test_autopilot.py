@@ -97,13 +97,16 @@ def test_osc_switches_it_sets_its_pool_and_variety_and_a_manual_change_suspends_
         send("/vj/style/a", "soft")  # a manual change after beat 2
         frame(1.1, section(1, "drop"))
         assert state.autopilot.suspended_until == pytest.approx(2.0 + 32)  # from the last frame's beat
+        assert state.autopilot.describe(state.tempo.position) == "suspended until bar 9"
         frame(8.0, section(2, "breakdown"))  # 8 bars = 16 s have not passed
         assert len(state.autopilot.decisions) == 1
         frame(20.0, section(3, "breakdown"))
         assert [d.slug for d in state.autopilot.decisions] == ["bright", "calm"]
+        assert state.autopilot.describe(state.tempo.position) == "on, chose calm for section 3"
         send("/vj/autopilot", 0)
         frame(21.0, section(4, "drop"))
         assert len(state.autopilot.decisions) == 2 and not state.autopilot.enabled
+        assert state.autopilot.describe(state.tempo.position) == "off"
         send("/vj/autopilot/variety", 2.0)  # out of range: dropped by the OSC door
         send("/vj/autopilot/pool", "nope")  # unknown style: rejected by the controls
         frame(22.0, section(4, "drop"))

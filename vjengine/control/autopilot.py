@@ -89,6 +89,17 @@ class Autopilot:
         self.suspended_until = position + self.suspend_bars * self.beats_per_bar
         log.info("autopilot: manual change, suspended until beat %.0f", self.suspended_until)
 
+    def describe(self, position: float) -> str:
+        """Its state in a few words, for the HUD."""
+        if not self.enabled:
+            return "off"
+        if position < self.suspended_until:
+            return f"suspended until bar {int(self.suspended_until // self.beats_per_bar) + 1}"
+        if not self.decisions:
+            return "on, waiting for a new section"
+        last = self.decisions[-1]
+        return f"on, chose {last.slug} for section {last.section}"
+
     def step(self, features: AudioFeatures, position: float, showing: str | None) -> Decision | None:
         """The change to make this frame, if a new section has begun; `showing` is the visible style."""
         if features.section == self._section:
