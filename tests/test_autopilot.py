@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,7 +25,12 @@ from vjengine.control.osc import OscServer
 from vjengine.control.state import ControlState
 from vjengine.demo import SAMPLERATE, write_wav
 from vjengine.render.backends.cpu_kernel import load_or_build
-from vjengine.styles.descriptors import Descriptors
+from vjengine.errors import InputError
+from vjengine.styles.descriptors import Descriptors, measure
+from vjengine.styles.store import find_style
+
+
+STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 
 
 def looks(level: float) -> Descriptors:
@@ -36,6 +42,28 @@ STYLES = {"calm": looks(0.1), "soft": looks(0.3), "middle": looks(0.5), "bright"
 
 def section(index: int, kind: str, energy_class: str = "mid", t: float = 10.0) -> AudioFeatures:
     return AudioFeatures(t=t, section=index, section_start=t - 1.0, section_kind=kind, energy_class=energy_class)
+
+
+@pytest.mark.unit
+def test_descriptors_measured_from_the_shipped_styles_frames_follow_their_looks():
+    pastel, glitch = (measure(find_style(STYLES_DIR, slug)) for slug in ("pastel-wash", "red-glitch"))
+    assert pastel.brightness > glitch.brightness + 0.3  # a pale wash against red on black
+    assert pastel.contrast < glitch.contrast - 0.3
+    for value in (*vars(pastel).values(), *vars(glitch).values()):
+        assert 0.0 <= value <= 1.0
+
+
+@pytest.mark.unit
+def test_style_toml_overrides_a_descriptor_and_a_bad_override_is_a_clear_error():
+    style = find_style(STYLES_DIR, "red-glitch")
+    style.meta["autopilot"] = {"brightness": 0.95}
+    assert measure(style).brightness == 0.95
+    style.meta["autopilot"] = {"loudness": 0.5}
+    with pytest.raises(InputError, match="red-glitch.*may only set beat_response, brightness"):
+        measure(style)
+    style.meta["autopilot"] = {"motion": 2}
+    with pytest.raises(InputError, match="motion = 2, expected a number 0..1"):
+        measure(style)
 
 
 @pytest.mark.unit
