@@ -149,6 +149,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     from vjengine.show.offline import RenderJob, render_file
     from vjengine.styles.store import find_style
 
+    if args.autopilot and args.style_b:
+        raise InputError("--autopilot chooses the styles itself: leave out --style-b")
     style_a = find_style(args.styles, args.style or first_style(args.styles))
     style_b = find_style(args.styles, args.style_b) if args.style_b else None
     job = RenderJob(audio=args.audio, output=args.output, style_a=style_a, style_b=style_b,
