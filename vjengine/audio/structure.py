@@ -7,8 +7,9 @@ and report it with the time it happened:
   breakdown, confirmed within about a second;
 - a novelty peak, for changes of sound at the same loudness, confirmed KERNEL_FRAMES later: the
   contrast between the two halves of the last 2 * KERNEL_FRAMES frames (the mean difference of
-  each feature in units of its spread within the halves; Foote's checkerboard kernel over the
-  self-similarity matrix, read as a two-sample statistic), peaking above its recent median.
+  each feature in units of its spread within the halves: what Foote's checkerboard kernel
+  measures on a self-similarity matrix, as a cheap two-sample statistic), peaking above its
+  recent median.
 A boundary too close to the previous one (MIN_GAP_SECONDS, MIN_JUMP_GAP_SECONDS) is ignored.
 The energy class compares the loudness of the last ~1.5 s with the song's loudest so far.
 """
@@ -23,7 +24,7 @@ import numpy as np
 
 FRAME_SECONDS = 0.186  # pooled frame, ~5.4 Hz
 EDGES_HZ = (40.0, 120.0, 300.0, 800.0, 2000.0, 5000.0, 16000.0)  # six log-spaced bands
-KERNEL_FRAMES = 12  # each half of the checkerboard kernel: ~2.2 s
+KERNEL_FRAMES = 12  # each half of the novelty window: ~2.2 s
 SHORT_FRAMES, LONG_FRAMES = 3, 12  # loudness now (~0.56 s) against before it (~2.2 s)
 JUMP_DB = 6.0
 MIN_GAP_SECONDS = 4.0  # a novelty boundary this soon after the last one is ignored
@@ -52,7 +53,6 @@ class Section:
     index: int = 0
     start: float = 0.0
     kind: str = "start"  # start, drop, breakdown, change
-    confirmed: float = 0.0  # stream time the boundary was confirmed
 
 
 class StructureTracker:
@@ -136,7 +136,7 @@ class StructureTracker:
         if abs(jump) < JUMP_DB:
             return
         start = t_end - SHORT_FRAMES * self.frame_seconds
-        self._boundary(start, t_end, "drop" if jump > 0 else "breakdown")
+        self._boundary(start, "drop" if jump > 0 else "breakdown")
 
     def _check_novelty(self, t_end: float) -> None:
         if len(self._vectors) < self._vectors.maxlen:
@@ -153,13 +153,13 @@ class StructureTracker:
         threshold = max(NOVELTY_THRESHOLD, NOVELTY_CONTRAST * float(np.median(recent)))
         if candidate >= threshold and candidate == max(recent[-2 * PEAK_FRAMES - 1:]):
             start = t_end - (KERNEL_FRAMES + PEAK_FRAMES) * self.frame_seconds
-            self._boundary(start, t_end, "change")
+            self._boundary(start, "change")
 
-    def _boundary(self, start: float, confirmed: float, kind: str) -> None:
+    def _boundary(self, start: float, kind: str) -> None:
         gap = MIN_JUMP_GAP_SECONDS if kind != "change" else MIN_GAP_SECONDS
         if start - self.section.start < gap:
             return
-        self.section = Section(self.section.index + 1, start, kind, confirmed)
+        self.section = Section(self.section.index + 1, start, kind)
 
 
 def _power_mean_db(values: list[float]) -> float:
