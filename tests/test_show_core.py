@@ -135,3 +135,21 @@ def test_automation_moves_the_crossfade_with_the_beat(gl_context, styles):
     play(core, 16, {0: [event(events.STYLE_A, "dawn"), event(events.STYLE_B, "dusk")]})
     xfades = [f.control.params["xfade"] for f in sink.frames]
     assert max(xfades) > 0.9 and xfades[0] == 0.0  # one beat A -> B at 120 BPM: 15 frames
+
+
+def test_a_failing_sink_fails_alone_in_a_live_show_and_propagates_offline(gl_context, styles, tmp_path, caplog):
+    """Snapshots into a folder that is gone: counted and logged once live; offline the error stops the run."""
+    from vjengine.show.sinks import SnapshotSink
+
+    after = Pictures()
+    core = make_core(gl_context, styles)
+    core.sinks = Sinks([SnapshotSink(tmp_path / "gone", 1), after], keep_going=True)
+    core.styles.arrive([("dawn", "a" * 64)])
+    with caplog.at_level("ERROR"):
+        play(core, 6, SCRIPT)
+        core.sinks.close()
+    assert core.sinks.failures == {"snapshots": 6} and len(after.frames) == 6
+    assert len([r for r in caplog.records if r.getMessage().startswith("snapshots failed")]) == 1
+    offline = make_core(gl_context, styles, SnapshotSink(tmp_path / "gone", 1))
+    with pytest.raises(FileNotFoundError):
+        play(offline, 1, SCRIPT)

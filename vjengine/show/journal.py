@@ -27,6 +27,7 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
+from typing import IO
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,7 @@ MAX_SHOW_BYTES = 1 << 20
 MAX_TIMELINE_BYTES = 128 << 20  # about 700,000 frames: over three hours at 60 fps
 MAX_AUDIO_SECONDS = 4 * 3600
 AUDIO_TAIL_SECONDS = 10  # audio kept after the last frame's hops, for the replay's soundtrack
+AUDIO_CHUNK_BYTES = 1 << 20
 MAX_PRESET_FILES = 256
 
 log = logging.getLogger(__name__)
@@ -244,27 +246,37 @@ class _Members:
             return self.archive.namelist()
         return [p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()]
 
-    def read(self, name: str, limit: int, cut: bool = False) -> bytes:
-        """The member's bytes (decompressed); more than limit is an error (with cut: the first
-        limit bytes), and never read into memory."""
+    def open(self, name: str) -> IO[bytes]:
+        """The member as a stream of its (decompressed) bytes."""
         if self.archive is not None:
             try:
-                info = self.archive.getinfo(name)
+                return self.archive.open(self.archive.getinfo(name))
             except KeyError:
                 raise JournalError(f"{self.path}: no {name} in the journal") from None
-            with self.archive.open(info) as fh:
-                data = fh.read(limit + 1)
-        else:
-            file = self.path / name
-            if file.is_symlink() or not file.is_file():
-                raise JournalError(f"{self.path}: no {name} in the journal (or not a regular file)")
-            with open(file, "rb") as fh:
-                data = fh.read(limit + 1)
-        if cut:
-            return data[:limit]
+        file = self.path / name
+        if file.is_symlink() or not file.is_file():
+            raise JournalError(f"{self.path}: no {name} in the journal (or not a regular file)")
+        return open(file, "rb")  # noqa: SIM115 (the caller closes it)
+
+    def read(self, name: str, limit: int) -> bytes:
+        """The member's bytes; one of more than limit bytes is refused without reading the rest."""
+        with self.open(name) as fh:
+            data = fh.read(limit + 1)
         if len(data) > limit:
             raise JournalError(f"{self.path}: {name} holds more than {limit} bytes, the limit")
         return data
+
+    def copy_samples(self, name: str, target: Path, limit: int) -> np.ndarray:
+        """At most the first `limit` bytes of a float32 member, copied to target chunk by chunk
+        (NaN and infinities zeroed) and mapped from there: no size of member fills the memory."""
+        with self.open(name) as fh, open(target, "wb") as out:
+            while limit >= 4 and (chunk := fh.read(min(AUDIO_CHUNK_BYTES, limit))):
+                chunk = chunk[:len(chunk) // 4 * 4]
+                out.write(np.nan_to_num(np.frombuffer(chunk, dtype="<f4"), posinf=0.0, neginf=0.0).tobytes())
+                limit -= len(chunk)
+        if target.stat().st_size == 0:
+            return np.zeros(0, dtype=np.float32)
+        return np.memmap(target, dtype="<f4", mode="r")
 
     def close(self) -> None:
         if self.archive is not None:
@@ -331,9 +343,8 @@ class Journal:
             raise JournalError(f"{self.path}: the journal holds no frames")
         # The audio needs only the hops the last frame saw (plus the tail after it, for the soundtrack).
         needed = (self.frames[-1].hops + AUDIO_TAIL_SECONDS * self.analysis.samplerate // self.analysis.hop_size)
-        audio = members.read(AUDIO, min(needed * hop_bytes, MAX_AUDIO_SECONDS * 4 * self.analysis.samplerate),
-                             cut=True)
-        self.audio = np.nan_to_num(np.frombuffer(audio[:len(audio) // 4 * 4], dtype="<f4").astype(np.float32))
+        limit = min(needed * hop_bytes, MAX_AUDIO_SECONDS * 4 * self.analysis.samplerate)
+        self.audio = members.copy_samples(AUDIO, Path(self._tmp.name) / AUDIO, limit)
         heard = len(self.audio) // self.analysis.hop_size
         complete = sum(1 for r in self.frames if r.hops <= heard)
         if complete < len(self.frames):
@@ -383,6 +394,7 @@ class Journal:
             yield t, covered
 
     def close(self) -> None:
+        self.audio = np.zeros(0, dtype=np.float32)  # unmap before the file goes
         self._tmp.cleanup()
 
 

@@ -2,7 +2,8 @@
 
 Every function raises ValueError with a short reason naming the field; the journal reader turns it
 into one JournalError line naming the file. Sizes, rates and times are capped so that a crafted
-journal cannot ask a replay for absurd memory or work.
+journal cannot ask a replay for absurd memory or work. Unknown keys are refused: a field added to
+show.json or to the timeline needs its check here (a live show's own journal must read back).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def analysis(table: object) -> AnalysisConfig:
     known = {f.name for f in fields(AnalysisConfig)}
     table = _keys(table, "analysis", known, {"samplerate", "hop_size"})
     config = AnalysisConfig(
-        samplerate=_int(table["samplerate"], "analysis samplerate", 8000, 192000),
+        samplerate=_int(table["samplerate"], "analysis samplerate", 8000, 96000),
         hop_size=_int(table["hop_size"], "analysis hop_size", 16, 8192),
         window_size=_int(table.get("window_size", 1024), "analysis window_size", 16, 65536),
         onset_method=_str(table.get("onset_method", "specflux"), "analysis onset_method", 32),

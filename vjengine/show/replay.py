@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from vjengine.audio.analysis import Analyzer
 from vjengine.audio.filesource import hops
@@ -14,7 +17,6 @@ from vjengine.control.midimap import MidiMapLibrary, MidiMapper
 from vjengine.control.options import start_scene
 from vjengine.control.presets import PresetLibrary
 from vjengine.control.state import ControlState
-from vjengine.demo import write_wav
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
 from vjengine.render.frame import FrameRenderer
@@ -116,7 +118,7 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     with tempfile.TemporaryDirectory(prefix="vjreplay-") as tmp:
         # Frame time t shows the audio heard at t: the soundtrack starts at the first frame's time.
         first = int(round(max(start, 0.0) * analysis.samplerate))
-        audio = write_wav(Path(tmp) / "audio.wav", journal.audio[first:], analysis.samplerate)
+        audio = soundtrack(Path(tmp) / "audio.wav", journal.audio[first:], analysis.samplerate)
         with VideoEncoder(job.output, size, fps, audio=audio) as encoder, \
                 render_progress(n_video, show_progress) as advance:
             video = VideoSink(encoder, start, fps, n_video, advance)
@@ -140,6 +142,17 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     ctx.release()
     log.info("replayed %d live frames into %d frames at %gx%g, %g fps: %s",
              len(journal.frames), video.written, *size, fps, path)
+    return path
+
+
+def soundtrack(path: Path, samples: np.ndarray, samplerate: int, chunk: int = 1 << 18) -> Path:
+    """The journal's audio as 16-bit WAV, a chunk at a time (a long show's audio stays on disk)."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(samplerate)
+        for start in range(0, len(samples), chunk):
+            out.writeframes((np.clip(samples[start:start + chunk], -1.0, 1.0) * 32767).astype("<i2").tobytes())
     return path
 
 
