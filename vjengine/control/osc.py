@@ -70,6 +70,11 @@ COMMANDS: tuple[OscCommand, ...] = (
     OscCommand("/vj/transition", "s [f]",
                "transition to a style on the next beat/bar (the scene's quantise) lasting beats "
                "(default: the scene's; 0 = cut on the beat)", "_transition"),
+    OscCommand("/vj/autopilot", "i", "the autopilot (started with --autopilot) on (1) or off (0)", "_autopilot"),
+    OscCommand("/vj/autopilot/pool", "s...", "the styles the autopilot may choose (no argument: all)",
+               "_autopilot_pool"),
+    OscCommand("/vj/autopilot/variety", "f", "0: always the best-matching style .. 1: any of them",
+               "_autopilot_variety"),
     OscCommand("/vj/preset", "s", "load presets/<name>.toml", "_preset"),
     OscCommand("/vj/preset/save", "s", "save the current state as presets/<name>.toml", "_preset_save"),
     OscCommand("/vj/tap", "[f]", "tap tempo (an argument of 0, a button's release, is ignored)", "_tap"),
@@ -403,6 +408,15 @@ class OscServer:
 
     def _style_b(self, sender, args) -> ControlEvent:
         return ControlEvent(events.STYLE_B, _name(args, "style"))
+
+    def _autopilot(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.AUTOPILOT, _number(args) != 0)
+
+    def _autopilot_pool(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.AUTOPILOT_POOL, tuple(_name([arg], "style") for arg in args))
+
+    def _autopilot_variety(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.AUTOPILOT_VARIETY, _in_range(_number(args), 0.0, 1.0, "variety"))
 
     def _preset(self, sender, args) -> ControlEvent:
         return ControlEvent(events.PRESET, _name(args, "preset"))
