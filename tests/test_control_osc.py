@@ -359,10 +359,11 @@ def test_osc_out_sends_beats_tempo_and_bands_to_oscdump():
     try:
         state.handle(ControlEvent("tempo", 120.0))
         for _ in range(80):  # 80 frames at 60 fps: beats at 0.5 s and 1.0 s
-            out.frame(state.update(clock.now(), AudioFeatures(bass_att=1.5)).features, clock.now())
+            out.frame(state.update(clock.now(), AudioFeatures(bass_att=1.5, energy=0.4)).features, clock.now())
             clock.advance(1 / 60)
         assert dump.wait_for("/vj/out/tempo")[2] == ["120.000000", '"osc"']
         assert dump.wait_for("/vj/out/bands")[2][0] == "0.750000"  # 0.5 = the average
+        assert dump.wait_for("/vj/out/energy")[2] == ["0.400000"]
         assert dump.wait_for("/vj/out/beat")[2] == ["1"]
         assert dump.wait_for("/vj/out/beat")[2] == ["2"]
         assert out.sender.failed == 0

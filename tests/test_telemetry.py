@@ -39,9 +39,10 @@ def test_the_hud_and_the_telemetry_record_come_from_one_snapshot():
     assert lines[0].startswith(" 59.9 fps") and "render 320x180 (scale 0.25) on cpu" in lines[1]
     assert "128.0 BPM" in lines[2] and "[aubio]" in lines[2] and "-20.0 dB  overruns 2" in lines[3]
     assert lines[4] == "A neon-rings   B deep-nebula   xfade 0.38   preset club"
-    assert lines[5] == "late 3  errors 1  dropped 4  rejected 1" and len(lines) == 8
-    assert lines[6] == "stages [c################pppppppp" + "ssss" + "." * 11 + "]  14.5 of 20.0 ms"
-    assert lines[7] == "ctl 0.5 cppn 8.0 post 4.0 swap 2.0"
+    assert lines[5] == "section 0 (start at 0.0 s)  energy low steady"
+    assert lines[6] == "late 3  errors 1  dropped 4  rejected 1" and len(lines) == 9
+    assert lines[7] == "stages [c################pppppppp" + "ssss" + "." * 11 + "]  14.5 of 20.0 ms"
+    assert lines[8] == "ctl 0.5 cppn 8.0 post 4.0 swap 2.0"
     assert record["fps"] == 59.94 and record["internal"] == [320, 180] and record["bpm"] == 128.0
     assert (record["style_a"], record["style_b"], record["xfade"]) == ("neon-rings", "deep-nebula", 0.375)
     assert record["frame_ms"] == [16.6, 16.8] and record["params"] == {"zoom": 0.333333}

@@ -134,6 +134,15 @@ def first_style(root: Path) -> str:
     raise InputError(f"{root}: no loadable styles (make one with `vjengine train`)")
 
 
+def autopilot_styles(enabled: bool, root: Path) -> tuple:
+    """With --autopilot, every loadable style in the styles folder; else none."""
+    from vjengine.styles.store import Style, list_styles
+
+    if not enabled:
+        return ()
+    return tuple(entry for entry in list_styles(root) if isinstance(entry, Style))
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """Render an audio file to an MP4 through the live frame path."""
     from vjengine.render.encoder import check_output
@@ -143,12 +152,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     from vjengine.show.offline import RenderJob, render_file
     from vjengine.styles.store import find_style
 
+    if args.autopilot and args.style_b:
+        raise InputError("--autopilot chooses the styles itself: leave out --style-b")
     style_a = find_style(args.styles, args.style or first_style(args.styles))
     style_b = find_style(args.styles, args.style_b) if args.style_b else None
     job = RenderJob(audio=args.audio, output=args.output, style_a=style_a, style_b=style_b,
                     xfade_beats=args.xfade_beats, size=args.size, fps=args.fps,
                     render_scale=args.render_scale, backend=args.backend, upscale=args.upscale,
-                    params=dict(args.param))
+                    params=dict(args.param), autopilot=autopilot_styles(args.autopilot, args.styles),
+                    seed=args.seed)
     path = render_file(job, show_progress=not args.quiet)
     print(f"wrote {path}")
     return 0
@@ -225,6 +237,14 @@ def engine_from_args(args: argparse.Namespace):
                              snapshot_every=args.snapshot_every, telemetry=args.telemetry))
     front_end = AudioFrontEnd(config.audio, config.render.latency)
     control = build_control(args, front_end.clock, styles_dir=config.styles_dir)
+    if args.autopilot:
+        from vjengine.control.autopilot import Autopilot
+        from vjengine.styles.descriptors import measure
+
+        styles = autopilot_styles(args.autopilot, config.styles_dir)
+        control.state.autopilot = Autopilot({style.slug: measure(style) for style in styles}, seed=args.seed,
+                                            beats_per_bar=control.state.beats_per_bar)
+        control.settings["autopilot"] = control.state.autopilot.settings()  # recorded in a journal
     outputs = build_outputs(args, config.render.fps)
     return LiveShow(config, control, front_end, outputs)
 
@@ -361,6 +381,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--snapshot-every", type=setting("snapshot_every"), metavar="N",
                    help="snapshot period in frames (default 0: none)")
     p.add_argument("--telemetry", type=Path, help="append engine stats as JSON lines to this file")
+    p.add_argument("--autopilot", action="store_true",
+                   help="change styles with the song's sections (all styles in --styles)")
+    p.add_argument("--seed", type=int, default=0, help="the autopilot's random seed (default 0)")
     if wanted("run"):
         from vjengine.control.options import add_control_options
         from vjengine.render.outputs.options import add_output_options
@@ -394,6 +417,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--autopilot", action="store_true",
+                   help="change styles with the song's sections (all styles in --styles)")
+    p.add_argument("--seed", type=int, default=0, help="the autopilot's random seed (default 0)")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("replay", help="re-render a show journal (.vjshow) at any size and frame rate")

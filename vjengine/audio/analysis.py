@@ -16,6 +16,7 @@ import numpy as np
 from vjengine.audio.beat_tracker import PredictiveBeatTracker
 from vjengine.audio.energy import EnergyMeter
 from vjengine.audio.features import AudioFeatures
+from vjengine.audio.structure import StructureTracker
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ class Analyzer:
         self._bands = {name: _Smoother(hop_seconds) for name in BANDS_HZ}
         self._energy = EnergyMeter(hop_seconds)
         self._energy_floor = 1e-6 * config.window_size
+        self.structure = StructureTracker(config.samplerate, config.window_size, config.hop_size)
         self._samples_done = 0
         self.features = AudioFeatures(tempo_source=self.tracker.name)
 
@@ -152,14 +154,18 @@ class Analyzer:
         if beat is not None:
             beat_t, beat_count = beat, beat_count + 1
         bands = self._bands
-        mean_square = np.mean(np.square(hop))
+        mean_square = float(np.mean(np.square(hop)))
+        energy = self._energy.update(mean_square)
+        section = self.structure.update(power, mean_square, t_end)
         self.features = AudioFeatures(
-            t=t_end, rms=float(np.sqrt(mean_square)), energy=self._energy.update(float(mean_square)),
+            t=t_end, rms=float(np.sqrt(mean_square)), energy=energy,
             bass=bands["bass"].relative, mid=bands["mid"].relative, treble=bands["treble"].relative,
             bass_att=bands["bass"].attenuated, mid_att=bands["mid"].attenuated,
             treble_att=bands["treble"].attenuated,
             onset_t=onset_t, beat_t=beat_t, onset_count=onset_count, beat_count=beat_count,
             bpm=self.tracker.bpm, confidence=self.tracker.confidence, tempo_source=self.tracker.name,
+            section=section.index, section_start=section.start, section_kind=section.kind,
+            energy_class=self.structure.energy_class, trend=self.structure.trend,
         )
         return self.features
 

@@ -30,6 +30,11 @@ class AudioFeatures:
     bpm: float = 0.0
     confidence: float = 0.0
     tempo_source: str = "none"
+    section: int = 0  # index of the song section (audio.structure), 0 from the start
+    section_start: float = 0.0  # stream time the section began
+    section_kind: str = "start"  # how it began: start, drop, breakdown, change
+    energy_class: str = "low"  # low, mid, high
+    trend: str = "steady"  # build while the loudness keeps rising
 
     @property
     def period(self) -> float:
@@ -55,7 +60,8 @@ class AudioFeatures:
             bass_att=ease(self.bass_att), mid_att=ease(self.mid_att), treble_att=ease(self.treble_att),
             onset_t=self.onset_t, beat_t=self.beat_t, onset_count=self.onset_count,
             beat_count=self.beat_count, bpm=self.bpm, confidence=self.confidence * k,
-            tempo_source=self.tempo_source,
+            tempo_source=self.tempo_source, section=self.section, section_start=self.section_start,
+            section_kind=self.section_kind, energy_class=self.energy_class, trend=self.trend,
         )
 
 

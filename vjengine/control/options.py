@@ -117,6 +117,8 @@ class Control:
             status["feedback_failed"] = self.feedback.sender.failed
         if self.feature_out is not None:
             status["osc_out_failed"] = self.feature_out.sender.failed
+        if self.state.autopilot is not None:
+            status["autopilot"] = self.state.autopilot.describe(self.state.tempo.position)
         if self.link is not None:
             link = self.link.status
             status.update(link_peers=link.peers, link_bpm=round(link.bpm, 3),

@@ -51,35 +51,42 @@ OUTPUT_ONLY = ("/vj/tempo/source", "/vj/out/")  # addresses only the engine send
 
 @dataclass(frozen=True)
 class OscCommand:
-    """One address of the OSC address space, as the README table lists it."""
+    """One address of the OSC address space, as the README table lists it, and the server method
+    that handles it (for a <name> address: one handler per parameter, given the name)."""
 
     address: str
     arguments: str  # OSC type tags; [x] is optional
     description: str
+    handler: str = ""  # none for an address the engine only sends
 
 
 COMMANDS: tuple[OscCommand, ...] = (
-    OscCommand("/vj/param/<name>", "f", "set a parameter from 0..1, scaled onto its range"),
-    OscCommand("/vj/param/<name>/abs", "f", "set a parameter in its own units (clamped to its range)"),
-    OscCommand("/vj/xfade", "f", "crossfade 0 (style A) .. 1 (style B); takes over from a transition"),
-    OscCommand("/vj/style/a", "s", "put a style (slug) on deck A as soon as it is loaded"),
-    OscCommand("/vj/style/b", "s", "put a style (slug) on deck B as soon as it is loaded"),
-    OscCommand("/vj/slot", "i", f"transition to the scene's style slot 1..{SLOT_COUNT}"),
+    OscCommand("/vj/param/<name>", "f", "set a parameter from 0..1, scaled onto its range", "_param"),
+    OscCommand("/vj/param/<name>/abs", "f", "set a parameter in its own units (clamped to its range)", "_param_abs"),
+    OscCommand("/vj/xfade", "f", "crossfade 0 (style A) .. 1 (style B); takes over from a transition", "_xfade"),
+    OscCommand("/vj/style/a", "s", "put a style (slug) on deck A as soon as it is loaded", "_style_a"),
+    OscCommand("/vj/style/b", "s", "put a style (slug) on deck B as soon as it is loaded", "_style_b"),
+    OscCommand("/vj/slot", "i", f"transition to the scene's style slot 1..{SLOT_COUNT}", "_slot"),
     OscCommand("/vj/transition", "s [f]",
                "transition to a style on the next beat/bar (the scene's quantise) lasting beats "
-               "(default: the scene's; 0 = cut on the beat)"),
-    OscCommand("/vj/preset", "s", "load presets/<name>.toml"),
-    OscCommand("/vj/preset/save", "s", "save the current state as presets/<name>.toml"),
-    OscCommand("/vj/tap", "[f]", "tap tempo (an argument of 0, a button's release, is ignored)"),
-    OscCommand("/vj/tempo", "f", f"manual tempo, {MIN_BPM:g}..{MAX_BPM:g} BPM; 0 returns to automatic"),
-    OscCommand("/vj/learn", "s", "MIDI learn: the next CC controls this parameter (\"\" cancels)"),
-    OscCommand("/vj/learn/save", "s", "save the learned MIDI map as presets/midi/<name>.toml"),
+               "(default: the scene's; 0 = cut on the beat)", "_transition"),
+    OscCommand("/vj/autopilot", "i", "the autopilot (started with --autopilot) on (1) or off (0)", "_autopilot"),
+    OscCommand("/vj/autopilot/pool", "s...", "the styles the autopilot may choose (no argument: all)",
+               "_autopilot_pool"),
+    OscCommand("/vj/autopilot/variety", "f", "0: always the best-matching style .. 1: any of them",
+               "_autopilot_variety"),
+    OscCommand("/vj/preset", "s", "load presets/<name>.toml", "_preset"),
+    OscCommand("/vj/preset/save", "s", "save the current state as presets/<name>.toml", "_preset_save"),
+    OscCommand("/vj/tap", "[f]", "tap tempo (an argument of 0, a button's release, is ignored)", "_tap"),
+    OscCommand("/vj/tempo", "f", f"manual tempo, {MIN_BPM:g}..{MAX_BPM:g} BPM; 0 returns to automatic", "_tempo"),
+    OscCommand("/vj/learn", "s", "MIDI learn: the next CC controls this parameter (\"\" cancels)", "_learn"),
+    OscCommand("/vj/learn/save", "s", "save the learned MIDI map as presets/midi/<name>.toml", "_learn_save"),
     OscCommand("/vj/get/<name>", "[i]",
                "reply /vj/param/<name> (0..1) and /vj/param/<name>/abs to the sender, or to the "
-               "--osc-feedback target when the argument is its port"),
+               "--osc-feedback target when the argument is its port", "_get"),
     OscCommand("/vj/state", "[i]",
                "reply one bundle (to the same place as /vj/get): /vj/style/a, /vj/style/b, /vj/xfade, "
-               "/vj/tempo, /vj/tempo/source, /vj/preset and /vj/param/<name> for every parameter"),
+               "/vj/tempo, /vj/tempo/source, /vj/preset and /vj/param/<name> for every parameter", "_state"),
 )
 
 
@@ -300,27 +307,15 @@ class OscServer:
         self._thread: threading.Thread | None = None
 
     def _map(self) -> None:
-        for spec in PARAMS:
-            for mode in ("", "abs"):
-                address = "/vj/" + events.param_target(spec.name, mode)
-                self._handlers[address] = self._guard(self._param, spec.name, mode)
-            self._handlers[f"/vj/get/{spec.name}"] = self._guard(self._get, spec.name)
-        handlers: dict[str, Callable] = {
-            "/vj/xfade": lambda sender, args: ControlEvent(events.param_target("xfade"), _number(args)),
-            "/vj/style/a": self._style_handler(events.STYLE_A),
-            "/vj/style/b": self._style_handler(events.STYLE_B),
-            "/vj/slot": self._slot,
-            "/vj/transition": self._transition,
-            "/vj/preset": lambda sender, args: ControlEvent(events.PRESET, _name(args, "preset")),
-            "/vj/preset/save": lambda sender, args: ControlEvent(events.PRESET_SAVE, _name(args, "preset")),
-            "/vj/tap": self._tap,
-            "/vj/tempo": self._tempo,
-            "/vj/learn": self._learn,
-            "/vj/learn/save": lambda sender, args: ControlEvent(events.LEARN_SAVE, _name(args, "MIDI map")),
-            "/vj/state": self._state,
-        }
-        for address, handler in handlers.items():
-            self._handlers[address] = self._guard(handler)
+        """Every address of COMMANDS to its guarded handler; <name> expands to each parameter."""
+        for command in COMMANDS:
+            handler = getattr(self, command.handler)
+            if "<name>" in command.address:
+                for spec in PARAMS:
+                    address = command.address.replace("<name>", spec.name)
+                    self._handlers[address] = self._guard(handler, spec.name)
+            else:
+                self._handlers[command.address] = self._guard(handler)
 
     def _handle_datagram(self, data: bytes, sender: tuple[str, int]) -> None:
         """Parse, match every address pattern, then run the handlers (OSC server thread).
@@ -399,14 +394,38 @@ class OscServer:
         self._drop("unknown_address", f"{address[:80]!r} from {sender[0]}")
         return None
 
-    def _param(self, name: str, mode: str, sender, args) -> ControlEvent:
-        return ControlEvent(events.param_target(name, mode), _number(args))
+    def _param(self, name: str, sender, args) -> ControlEvent:
+        return ControlEvent(events.param_target(name), _number(args))
 
-    @staticmethod
-    def _style_handler(target: str) -> Callable:
-        def handle(sender, args) -> ControlEvent:
-            return ControlEvent(target, _name(args, "style"))
-        return handle
+    def _param_abs(self, name: str, sender, args) -> ControlEvent:
+        return ControlEvent(events.param_target(name, "abs"), _number(args))
+
+    def _xfade(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.param_target("xfade"), _number(args))
+
+    def _style_a(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.STYLE_A, _name(args, "style"))
+
+    def _style_b(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.STYLE_B, _name(args, "style"))
+
+    def _autopilot(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.AUTOPILOT, _number(args) != 0)
+
+    def _autopilot_pool(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.AUTOPILOT_POOL, tuple(_name([arg], "style") for arg in args))
+
+    def _autopilot_variety(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.AUTOPILOT_VARIETY, _in_range(_number(args), 0.0, 1.0, "variety"))
+
+    def _preset(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.PRESET, _name(args, "preset"))
+
+    def _preset_save(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.PRESET_SAVE, _name(args, "preset"))
+
+    def _learn_save(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.LEARN_SAVE, _name(args, "MIDI map"))
 
     def _slot(self, sender, args) -> ControlEvent:
         slot = _number(args)

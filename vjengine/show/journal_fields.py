@@ -17,6 +17,7 @@ from vjengine.config import LIMITS, MAX_SIDE, UPSCALERS
 from vjengine.control.params import SPECS
 from vjengine.control.tempo import TempoReading
 from vjengine.names import is_name
+from vjengine.styles.descriptors import Descriptors
 
 MIN_SIDE = 16
 MAX_FPS = LIMITS["fps"][1]
@@ -24,7 +25,7 @@ MAX_LATENCY = LIMITS["latency"][1]
 MAX_SHOW_SECONDS = 24 * 3600.0  # the longest span of frame times a journal may cover
 MAX_SLOTS = 9
 SHOW_KEYS = {"format", "version", "engine", "size", "fps", "backend", "upscale", "latency", "analysis", "params",
-             "default_slots", "preset", "beats_per_bar", "midi_map", "styles", "frames"}
+             "default_slots", "preset", "beats_per_bar", "midi_map", "styles", "frames", "autopilot"}
 RECORD_KEYS = {"f", "t", "dt", "hops", "size", "events", "loads", "session"}
 HASH = re.compile(r"[0-9a-f]{64}\Z")
 
@@ -124,6 +125,26 @@ def show(table: object) -> dict:
     _str(table.get("engine", ""), "engine", 64)
     if "styles" in table:
         styles_table(table["styles"])
+    if table.get("autopilot") is not None:
+        autopilot(table["autopilot"])
+    return table
+
+
+def autopilot(table: object) -> dict:
+    """The autopilot's settings (control.autopilot.Autopilot.settings)."""
+    table = _keys(table, "autopilot", {"seed", "variety", "suspend_bars", "descriptors"},
+                  {"seed", "variety", "suspend_bars", "descriptors"})
+    _int(table["seed"], "autopilot seed", -2**63, 2**63)
+    _number(table["variety"], "autopilot variety", 0.0, 1.0)
+    _int(table["suspend_bars"], "autopilot suspend_bars", 0, 1024)
+    styles = table["descriptors"]
+    if not isinstance(styles, dict) or not 0 < len(styles) <= 4096:
+        raise ValueError("autopilot descriptors: expected an object of style name -> descriptors")
+    known = {f.name for f in fields(Descriptors)}
+    for slug, values in styles.items():
+        _name(slug, "autopilot descriptors")
+        for name, value in _keys(values, f"autopilot descriptors {slug}", known, known).items():
+            _number(value, f"autopilot descriptors {slug} {name}", 0.0, 1.0)
     return table
 
 

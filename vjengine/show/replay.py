@@ -12,6 +12,7 @@ import numpy as np
 
 from vjengine.audio.analysis import Analyzer
 from vjengine.audio.filesource import hops
+from vjengine.control.autopilot import Autopilot
 from vjengine.control.midimap import MidiMapLibrary, MidiMapper
 from vjengine.control.options import start_scene
 from vjengine.control.presets import PresetLibrary
@@ -73,6 +74,8 @@ def replay_control(journal: Journal, session: SessionPlayback | None) -> Control
     mapper = MidiMapper(MidiMapLibrary(journal.presets / "midi"), show["midi_map"]) if show.get("midi_map") else None
     state = ControlState(presets, mapper, beats_per_bar=int(show.get("beats_per_bar", 4)))
     state.tempo.session = session
+    if show.get("autopilot"):
+        state.autopilot = Autopilot.from_settings(show["autopilot"], state.beats_per_bar)
     start_scene(state, tuple(show.get("default_slots", ())), show.get("preset"))
     for name, value in show.get("params", {}).items():
         state.params.set(name, value)

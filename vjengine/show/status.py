@@ -59,6 +59,9 @@ class ShowStatus:
             f"overruns {self.overruns}",
             f"A {self.style_a or '-'}   B {self.style_b or '-'}   xfade {self.xfade:.2f}   "
             f"preset {control.get('preset') or '-'}",
+            f"section {features.section} ({features.section_kind} at {features.section_start:.1f} s)  "
+            f"energy {features.energy_class} {features.trend}"
+            + (f"   autopilot {control['autopilot']}" if "autopilot" in control else ""),
             f"late {self.late}  errors {sum(self.errors.values())}  dropped {control['dropped']}  "
             f"rejected {control.get('control_rejected', 0)}",
             *([f"link  peers {control['link_peers']}  {control['link_bpm']:6.1f} BPM  bar "
