@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -193,15 +194,19 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """The live show."""
     import faulthandler
-    import gc
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
     show = engine_from_args(args)
     for ending in (signal.SIGTERM, signal.SIGHUP):  # systemd, `kill`, a closed terminal: end as Esc does
         signal.signal(ending, show.stop)
     code = show.run()
-    gc.freeze()  # everything is closed: spare the exit a collection of torch's heap (seconds)
-    return code
+    # Everything is closed and flushed. Leave without the interpreter's finalisation, where native
+    # threads and destructors (PortAudio, the compiled kernel's runners, EGL) can race into a
+    # segfault, and which would also collect torch's heap for seconds.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def engine_from_args(args: argparse.Namespace):
