@@ -151,10 +151,12 @@ def texture_guide(job: TrainJob, image: torch.Tensor) -> Guide:
 
 
 def write_style(trainer: Trainer, root: str | Path, slug: str, title: str, prompts: PromptSet,
-                seconds: float, extra: dict | None = None, description: str = "") -> JobSummary:
+                seconds: float, extra: dict | None = None, description: str = "",
+                family: str = "") -> JobSummary:
     """Score the trained CPPN and write styles/<slug>/ with preview, strip and training curve.
 
-    `extra` adds keys to the [train] table; `description` says in words what the style looks like.
+    `extra` adds keys to the [train] table; `description` says in words what the style looks like
+    and `family` which kind of look it is (e.g. tunnel, cellular).
     """
     frames = trainer.fixed_frames()
     score = trainer.guide.score(frames)
@@ -169,7 +171,8 @@ def write_style(trainer: Trainer, root: str | Path, slug: str, title: str, promp
         **trainer.guide.table(),
         **(extra or {}),
     }
-    described = {"description": description} if description else {}
+    described = {key: value for key, value in (("description", description), ("family", family))
+                 if value}
     meta = style_meta(model.config, title or slug, prompts.display(), trainer.guide.method, score,
                       **described, **prompts.table(), responsiveness=round(responsiveness, 6),
                       train=train_table)
