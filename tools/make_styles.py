@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from make_starter_styles import STARTERS
@@ -54,7 +56,7 @@ class Look:
     coord_scale: tuple[float, float, float] = (1.5, 1.5, 1.0)
     contrast_target: float = 0.1
     seed: int = 0
-    steps: int = 200
+    steps: int = 150
 
     def recipe(self) -> Recipe:
         return Recipe(steps=self.steps, sizes=(TRAIN_SIZE,), lr=3e-3, states=3, seed=self.seed,
@@ -65,7 +67,8 @@ class Look:
 LOOKS: dict[str, Look] = {
     # cellular
     "coral-maze": Look("Coral Maze", "cellular", "Gray-Scott labyrinth: winding red-orange worms on black",
-                       "labyrinth", ("#050000", "#a0100a", "#ff6a00", "#ffe0b0"), (2.0, 2.0, 1.0)),
+                       "labyrinth", ("#050000", "#a0100a", "#ff6a00", "#ffe0b0"), (2.0, 2.0, 1.0),
+                       steps=200),
     "turing-spots": Look("Turing Spots", "cellular", "reaction-diffusion spots: acid yellow cells on black",
                          "spots", ("#000000", "#303000", "#e8ff00", "#ffffff"), (2.5, 2.5, 1.0)),
     "cell-membrane": Look("Cell Membrane", "cellular", "Voronoi cells: teal bodies with dark walls and gold cores",
@@ -145,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="make only these styles")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    torch.set_num_threads(1)  # the machine is shared: one core, one training at a time
     for slug in args.only or [*LOOKS, *KEPT_STARTERS]:
         started = time.perf_counter()
         if slug in LOOKS:
