@@ -59,9 +59,9 @@ class Look:
     steps: int = 150
 
     def recipe(self) -> Recipe:
-        return Recipe(steps=self.steps, sizes=(TRAIN_SIZE,), lr=3e-3, states=3, seed=self.seed,
+        return Recipe(steps=self.steps, sizes=(TRAIN_SIZE,), lr=2e-3, states=3, seed=self.seed,
                       coord_scale=self.coord_scale, responsive=1.0,
-                      contrast_target=self.contrast_target, pan=0.78, warmup=20)
+                      contrast_target=self.contrast_target, pan=0.78, warmup=30)
 
 
 LOOKS: dict[str, Look] = {
@@ -84,7 +84,7 @@ LOOKS: dict[str, Look] = {
                          "spiral", ("#000000", "#5b00c8", "#ffffff"), (0.8, 0.8, 3.0)),
     # tunnel / rings
     "warp-tunnel": Look("Warp Tunnel", "tunnel", "electric blue and white rings rushing to the centre",
-                        "tunnel", ("#000010", "#0040ff", "#9ad0ff", "#ffffff"), (0.5, 0.5, 3.5)),
+                        "tunnel", ("#000010", "#0040ff", "#9ad0ff", "#ffffff"), (0.8, 0.8, 4.0)),
     "moire-rings": Look("Moire Rings", "tunnel", "two sets of fine rings beating into moire, red on black",
                         "moire", ("#000000", "#ff0030", "#ffffff"), (0.8, 0.8, 4.0)),
     "kaleido-mandala": Look("Kaleido Mandala", "tunnel", "twelve-fold kaleidoscope petals in gold and crimson",

@@ -17,13 +17,14 @@ import torch.nn.functional as F
 
 from vjengine.train import statistics
 from vjengine.train.reference import square
-from vjengine.train.stats_guide import PALETTE_SAMPLES, SCORE_DIRECTIONS, STEP_DIRECTIONS, StatisticsGuide
+from vjengine.train.stats_guide import PALETTE_SAMPLES, STEP_DIRECTIONS, StatisticsGuide
 
 FILTER_SEED = 20160520
 FILTERS = 48
 KERNEL = 5
 LEVELS = 4  # octaves: the frame, then halved three times
 MIN_LEVEL_SIZE = 8
+CONTRAST_WEIGHT = 2.0
 
 
 def filter_bank(levels: int = LEVELS, filters: int = FILTERS, kernel: int = KERNEL) -> list[torch.Tensor]:
@@ -61,6 +62,7 @@ class TextureTarget:
     grams: list[torch.Tensor]  # per level, [F, F]
     colours: torch.Tensor  # [M, 3] in [0, 1]
     bands: torch.Tensor  # octave-band shares, sums to 1
+    contrast: float  # standard deviation of the reference's luma
     description: dict
 
     @classmethod
@@ -72,16 +74,18 @@ class TextureTarget:
         picks = torch.randint(0, pixels.shape[0], (PALETTE_SAMPLES,), generator=generator)
         bands = statistics.band_energy(picture)[0]
         grams = [gram[0] for gram in gram_matrices(picture, filter_bank())]
-        return cls(grams, pixels[picks], bands, {
+        contrast = float(statistics.luminance(picture).std())
+        return cls(grams, pixels[picks], bands, contrast, {
             "target": "texture", "image": source, "reference_size": size,
+            "reference_contrast": round(contrast, 6),
             "bands": [round(float(b), 6) for b in bands],
             "band_edges_cycles": list(statistics.BAND_EDGES)})
 
 
 class TextureGuide:
-    """Per frame: normalised Gram-matrix distance to the reference at every pyramid level, plus
-    the sliced Wasserstein colour distance and the octave-band share error. The audio-contrast
-    hinge lives in the training loop (Recipe.responsive), as for every guide."""
+    """Per frame: relative Gram-matrix distance to the reference over the pyramid levels, plus the
+    sliced Wasserstein colour distance, the octave-band share error and a floor on contrast. The
+    audio-contrast hinge lives in the training loop (Recipe.responsive), as for every guide."""
 
     def __init__(self, target: TextureTarget, method: str = "image-texture", colour_weight: float = 1.0,
                  band_weight: float = 0.3):
@@ -89,34 +93,42 @@ class TextureGuide:
         self.colour_weight, self.band_weight = colour_weight, band_weight
         self._banks = filter_bank()
         self._palette = StatisticsGuide(target, method, band_weight)
-        self._score_directions = statistics.projections(SCORE_DIRECTIONS, torch.Generator().manual_seed(0))
 
     def initialise(self, model) -> None:
         """Start on the reference's colours (the statistics guide's colour transfer)."""
         self._palette.initialise(model)
 
     def texture_distance(self, frames: torch.Tensor) -> torch.Tensor:
-        """Mean over levels of ||G(frame) - G(reference)||^2 / ||G(reference)||^2, mean over frames."""
-        terms = []
+        """Sum over levels of ||G(frame) - G(reference)|| over the sum of ||G(reference)||
+        (Frobenius norms), mean over frames: 0 a perfect match, 1 a flat frame.
+
+        One scale for all levels, so the coarse octaves (whose Gram matrices are small) cannot
+        outweigh the fine ones and make a flat picture the quickest way down."""
+        errors, scale = [], 0.0
         for gram, wanted in zip(gram_matrices(frames, self._banks), self.target.grams, strict=False):
             wanted = wanted.to(gram.device, gram.dtype)
-            terms.append((gram - wanted).square().sum(dim=(1, 2)) / wanted.square().sum())
-        return torch.stack(terms).mean()
+            errors.append(torch.sqrt((gram - wanted).square().sum(dim=(1, 2)) + 1e-12))
+            scale = scale + wanted.norm()
+        return (torch.stack(errors).sum(dim=0) / scale).mean()
 
-    def _terms(self, frames: torch.Tensor, directions: torch.Tensor, order: int):
-        colour, band_error = self._palette._terms(frames, directions, order)
-        return self.texture_distance(frames), colour, band_error
+    def contrast_shortfall(self, frames: torch.Tensor) -> torch.Tensor:
+        """Mean over frames of how far each frame's luma standard deviation falls short of the
+        reference's (0 when at least as contrasty)."""
+        spread = statistics.luminance(frames).flatten(1).std(dim=1)
+        return torch.relu(self.target.contrast - spread).mean()
 
     def loss(self, frames: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, float]:
         """(loss, texture match) for [B, 3, H, W] frames."""
-        texture, squared, band_error = self._terms(frames, statistics.projections(STEP_DIRECTIONS, generator), 2)
-        colour = torch.sqrt(squared + 1e-12)
-        total = texture + self.colour_weight * colour + self.band_weight * band_error
+        directions = statistics.projections(STEP_DIRECTIONS, generator)
+        squared, band_error = self._palette._terms(frames, directions, 2)
+        texture = self.texture_distance(frames)
+        total = (texture + self.colour_weight * torch.sqrt(squared + 1e-12) + self.band_weight * band_error
+                 + CONTRAST_WEIGHT * self.contrast_shortfall(frames))
         return total, 1.0 / (1.0 + float(texture.detach()))
 
     @torch.no_grad()
     def score(self, frames: torch.Tensor) -> float:
-        """Texture match: 1 / (1 + the normalised Gram distance) over whole frames."""
+        """Texture match: 1 / (1 + the relative Gram distance) over whole frames."""
         return 1.0 / (1.0 + float(self.texture_distance(frames)))
 
     def table(self) -> dict:
@@ -128,10 +140,13 @@ class TextureGuide:
             "initialisation": "output layer mapped onto the reference colours (Monge-Kantorovich "
                               "transfer of mean and covariance in logit space)",
             "objective": (
-                "per frame: mean over pyramid levels of the normalised squared distance between Gram "
-                "matrices of ReLU responses of fixed random filters (Ustyuzhaninov et al. 2016) + "
+                "per frame: Frobenius distance between Gram matrices of ReLU responses of fixed "
+                "random filters (Ustyuzhaninov et al. 2016), summed over pyramid levels, relative to "
+                "the reference's + "
                 "colour_weight x sliced Wasserstein-2 colour distance + band_weight x L1 error of "
-                "octave-band shares; no model weights"),
-            "score_measures": "texture match: 1 / (1 + normalised Gram distance), whole frames at "
+                "octave-band shares + "
+                f"{CONTRAST_WEIGHT} x shortfall of luma standard deviation below the reference's; "
+                "no model weights"),
+            "score_measures": "texture match: 1 / (1 + relative Gram distance), whole frames at "
                               "8 fixed conditioning states",
         }
