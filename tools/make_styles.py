@@ -89,8 +89,8 @@ LOOKS: dict[str, Look] = {
     # liquid / organic
     "acid-plasma": Look("Acid Plasma", "liquid", "warped plasma waves in acid green, magenta and deep blue",
                         "plasma", ("#08003a", "#ff00a8", "#00ffa0", "#f8ff60"), (1.5, 1.5, 1.0)),
-    "curl-flow": Look("Curl Flow", "liquid", "thin cyan streamlines swirling through dark water",
-                      "flow-lines", ("#000814", "#003a60", "#00d0ff", "#ffffff"), (3.0, 3.0, 1.0)),
+    "lava-veins": Look("Lava Veins", "liquid", "hot pink and gold veins bending through deep purple",
+                       "marble", ("#1a0030", "#ff3070", "#ffd040"), (1.5, 1.5, 0.5)),
     # glitch / bars
     "data-tear": Look("Data Tear", "glitch", "torn horizontal bars of cyan, white and black",
                       "glitch-bars", ("#000000", "#00c8ff", "#ffffff"), (0.3, 3.5, 0.0), 0.15),
@@ -104,8 +104,8 @@ LOOKS: dict[str, Look] = {
                       "scanlines", ("#000000", "#ffffff"), (0.2, 3.0, 0.0), 0.15),
     "zebra-op": Look("Zebra Op", "minimal", "op-art black and white diagonal stripes",
                      "stripes", ("#000000", "#ffffff"), (2.0, 2.0, 0.0), 0.15),
-    "pastel-cells": Look("Pastel Cells", "pastel", "soft mint, lilac and peach cells with cream walls",
-                         "voronoi", ("#fff6e0", "#c2a8ff", "#9ff0c0", "#ffc8a8"), (1.2, 1.2, 1.0), 0.06, 1),
+    "pastel-cells": Look("Pastel Cells", "pastel", "mint and peach cells with lilac and plum walls",
+                         "voronoi", ("#4a2c6e", "#c2a8ff", "#9ff0c0", "#ffe0c0"), (1.5, 1.5, 1.0), 0.08, 1),
     "dream-marble": Look("Dream Marble", "pastel", "slow pastel pink and sky-blue marbling",
                          "marble", ("#8fc8ff", "#ffffff", "#ff9ec7"), (1.0, 1.0, 0.5), 0.06, 1),
 }
