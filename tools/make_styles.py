@@ -66,48 +66,48 @@ class Look:
 
 LOOKS: dict[str, Look] = {
     # cellular
-    "coral-maze": Look("Coral Maze", "cellular", "Gray-Scott labyrinth: winding red-orange worms on black",
+    "coral-maze": Look("Coral Maze", "cellular", "a lattice of glowing orange cells with bright walls, after a Gray-Scott labyrinth",
                        "labyrinth", ("#050000", "#a0100a", "#ff6a00", "#ffe0b0"), (2.0, 2.0, 1.0),
                        steps=200),
-    "turing-spots": Look("Turing Spots", "cellular", "reaction-diffusion spots: acid yellow cells on black",
+    "turing-spots": Look("Turing Spots", "cellular", "acid yellow worms and spots on black, after Gray-Scott spots",
                          "spots", ("#000000", "#303000", "#e8ff00", "#ffffff"), (2.5, 2.5, 1.0)),
-    "cell-membrane": Look("Cell Membrane", "cellular", "Voronoi cells: teal bodies with dark walls and gold cores",
+    "cell-membrane": Look("Cell Membrane", "cellular", "murky teal and navy cell-like blobs with a few gold glints",
                           "voronoi", ("#001014", "#00707a", "#00e5d0", "#ffd34d"), (1.5, 1.5, 1.0)),
     # geometric
-    "truchet-weave": Look("Truchet Weave", "geometric", "one endless woven orange line on navy",
+    "truchet-weave": Look("Truchet Weave", "geometric", "olive, grey and lilac camouflage texture, after Truchet tiles",
                           "truchet", ("#020a30", "#ff7a00", "#fff1c0"), (2.5, 2.5, 0.5)),
-    "hypno-spiral": Look("Hypno Spiral", "geometric", "many-armed black and white spiral with a violet edge",
+    "hypno-spiral": Look("Hypno Spiral", "geometric", "black, white and violet concentric rings, after a many-armed spiral",
                          "spiral", ("#000000", "#5b00c8", "#ffffff"), (0.8, 0.8, 3.0)),
     # tunnel / rings
-    "warp-tunnel": Look("Warp Tunnel", "tunnel", "electric blue and white rings rushing to the centre",
+    "warp-tunnel": Look("Warp Tunnel", "tunnel", "bold black and white concentric rings, a tunnel",
                         "tunnel", ("#000010", "#0040ff", "#9ad0ff", "#ffffff"), (0.8, 0.8, 4.0),
                         steps=150),
-    "moire-rings": Look("Moire Rings", "tunnel", "two sets of fine rings beating into moire, red on black",
+    "moire-rings": Look("Moire Rings", "tunnel", "crimson and pink rings around a bright centre, after a moire pattern",
                         "moire", ("#000000", "#ff0030", "#ffffff"), (0.8, 0.8, 4.0)),
-    "kaleido-mandala": Look("Kaleido Mandala", "tunnel", "twelve-fold kaleidoscope petals in gold and crimson",
+    "kaleido-mandala": Look("Kaleido Mandala", "tunnel", "orange and gold rings with dark bands, after a twelve-fold mandala",
                             "mandala", ("#0a0005", "#900028", "#ff9a00", "#fff4a0"), (1.0, 1.0, 3.0)),
     # liquid / organic
-    "acid-plasma": Look("Acid Plasma", "liquid", "warped plasma waves in acid green, magenta and deep blue",
+    "acid-plasma": Look("Acid Plasma", "liquid", "soft plasma blobs in acid green, magenta and deep blue",
                         "plasma", ("#08003a", "#ff00a8", "#00ffa0", "#f8ff60"), (1.5, 1.5, 1.0)),
-    "lava-veins": Look("Lava Veins", "liquid", "hot pink and gold veins bending through deep purple",
+    "lava-veins": Look("Lava Veins", "liquid", "hot pink blobs through gold, after veined marble",
                        "marble", ("#1a0030", "#ff3070", "#ffd040"), (1.5, 1.5, 0.5)),
     # glitch / bars
-    "data-tear": Look("Data Tear", "glitch", "torn horizontal bars of cyan, white and black",
+    "data-tear": Look("Data Tear", "glitch", "white-hot cyan bars tearing across black",
                       "glitch-bars", ("#000000", "#00c8ff", "#ffffff"), (0.3, 3.5, 0.0), 0.15),
     # cosmic
-    "violet-nebula": Look("Violet Nebula", "cosmic", "billowing violet and pink gas with white filaments",
+    "violet-nebula": Look("Violet Nebula", "cosmic", "violet and pink gas clouds on black",
                           "nebula", ("#02000a", "#3d0a78", "#ff4fd8", "#ffffff"), (2.0, 2.0, 1.0)),
-    "julia-trap": Look("Julia Trap", "cosmic", "fractal Julia set filaments in cyan fire",
+    "julia-trap": Look("Julia Trap", "cosmic", "cyan clouds on black, after a Julia-set orbit trap",
                        "orbit-trap", ("#000000", "#002850", "#00c8ff", "#ffffff"), (2.0, 2.0, 1.5)),
     # minimal / monochrome, strobe-friendly
     "mono-bars": Look("Mono Bars", "minimal", "hard black and white bars of two widths: strobe-friendly",
                       "scanlines", ("#000000", "#ffffff"), (0.2, 3.0, 0.0), 0.15),
-    "zebra-op": Look("Zebra Op", "minimal", "op-art black and white diagonal stripes",
+    "zebra-op": Look("Zebra Op", "minimal", "black and white op-art zebra stripes",
                      "stripes", ("#000000", "#ffffff"), (2.0, 2.0, 0.0), 0.15),
-    "pastel-cells": Look("Pastel Cells", "pastel", "mint and peach cells with lilac and plum walls",
+    "pastel-cells": Look("Pastel Cells", "pastel", "lilac, mint and cream mottled cells",
                          "voronoi", ("#4a2c6e", "#c2a8ff", "#9ff0c0", "#ffe0c0"), (1.5, 1.5, 1.0), 0.08, 1),
-    "dream-marble": Look("Dream Marble", "pastel", "slow pastel pink and sky-blue marbling",
-                         "marble", ("#8fc8ff", "#ffffff", "#ff9ec7"), (1.0, 1.0, 0.5), 0.06, 1),
+    "dream-marble": Look("Dream Marble", "pastel", "pink and white marbled haze, for calm moments",
+                         "marble", ("#6a8cff", "#ffffff", "#ff6fae"), (1.2, 1.2, 0.5), 0.15, 1),
 }
 KEPT_STARTERS = {"neon-rings": "tunnel", "red-glitch": "glitch", "pastel-wash": "pastel"}
 

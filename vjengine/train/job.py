@@ -68,8 +68,7 @@ class JobSummary:
 
 
 def pick_device(name: str) -> torch.device:
-    """The torch device for --device: auto tries CUDA, then Apple's MPS, then the CPU, and logs
-    which it took."""
+    """The torch device for --device: auto tries CUDA, then Apple's MPS, then the CPU."""
     if name == "auto":
         mps = getattr(torch.backends, "mps", None)
         if torch.cuda.is_available():
@@ -78,7 +77,6 @@ def pick_device(name: str) -> torch.device:
             device = torch.device("mps")
         else:
             device = torch.device("cpu")
-        log.info("--device auto: training on %s", device.type)
         return device
     try:
         device = torch.device(name)
@@ -205,6 +203,7 @@ def run_job(job: TrainJob, on_step: Callable[[StepReport], None] | None = None) 
     root = check_output_root(job.out)
     device = pick_device(job.device)
     guide = build_guide(job, device)
+    log.info("training on %s (--device %s)", device.type, job.device)
     trainer = Trainer(guide, job.recipe, device)
     checkpoint = checkpoint_path(root, job.slug)
     if job.resume:
