@@ -24,7 +24,7 @@ from vjengine.audio.features import AudioFeatures
 from vjengine.clock import ManualClock, PerfClock
 from vjengine.control.events import ControlBus, ControlEvent
 from vjengine.control.options import add_control_options, build_control
-from vjengine.control.osc import OscServer
+from vjengine.control.osc import REPLIES_PER_DATAGRAM, REPLIES_PER_SECOND, OscServer, state_messages
 from vjengine.control.oscout import FeatureOut, Feedback, OscSender
 from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.state import ControlState
@@ -91,12 +91,13 @@ class OscDump:
 class Show:
     """A running OSC server + ControlState, with frames pumped by hand."""
 
-    def __init__(self, feedback_port: int | None = None, allow=()):
+    def __init__(self, feedback_port: int | None = None, allow=(), port: int = 0):
         self.clock = PerfClock()
         self.bus = ControlBus()
         feedback = Feedback(OscSender(("127.0.0.1", feedback_port))) if feedback_port else None
         self.state = ControlState(changes=feedback)
-        self.server = OscServer(self.bus, self.clock, lambda: self.state.snapshot, port=0, allow=allow)
+        self.server = OscServer(self.bus, self.clock, lambda: self.state.snapshot, port=port, allow=allow,
+                                feedback=("127.0.0.1", feedback_port) if feedback_port else None)
         self.server.start()
 
     def frame(self):
@@ -116,6 +117,13 @@ class Show:
             assert time.monotonic() < deadline, f"server counters: {self.server.counters}"
             time.sleep(0.005)
         return self.frame()
+
+    def wait_for(self, kind: str, count: int) -> None:
+        """Until the server's counter `kind` has reached `count`."""
+        deadline = time.monotonic() + TIMEOUT
+        while getattr(self.server.counters, kind) < count:
+            assert time.monotonic() < deadline, f"server counters: {self.server.counters}"
+            time.sleep(0.005)
 
     def close(self):
         self.server.close()
@@ -279,7 +287,8 @@ def message(address: str, *args) -> bytes:
     (message("/vj/learn/save", "a/b"), "bad_name"),
     (message("/vj/style/b", "Neon Grid"), "bad_name"),
     (message("/vj/preset/save", "p" * 65), "oversize"),
-    (message("/vj/get/zoom", 70000), "bad_value"),
+    (message("/vj/get/zoom", 70000), "reply_refused"),
+    (message("/vj/get/zoom", 1.5), "bad_value"),
     (message("/vj/[", 1.0), "unknown_address"),
     (b"/vj", "malformed"),
     (b"", "malformed"),
@@ -310,7 +319,8 @@ def test_button_release_on_tap_is_ignored_and_press_taps():
         server.close()
 
 
-osc_strings = st.text(st.characters(blacklist_characters="\x00"), max_size=80)  # NUL ends OSC strings
+osc_strings = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+                      max_size=80)  # NUL ends OSC strings; lone surrogates are not UTF-8
 osc_values = st.one_of(st.floats(width=32), st.integers(-2**31, 2**31 - 1), osc_strings,
                        st.booleans(), st.binary(min_size=1, max_size=8))
 addresses = st.sampled_from(
@@ -349,10 +359,11 @@ def test_osc_out_sends_beats_tempo_and_bands_to_oscdump():
     try:
         state.handle(ControlEvent("tempo", 120.0))
         for _ in range(80):  # 80 frames at 60 fps: beats at 0.5 s and 1.0 s
-            out.frame(state.update(clock.now(), AudioFeatures(bass_att=1.5)).features, clock.now())
+            out.frame(state.update(clock.now(), AudioFeatures(bass_att=1.5, energy=0.4)).features, clock.now())
             clock.advance(1 / 60)
         assert dump.wait_for("/vj/out/tempo")[2] == ["120.000000", '"osc"']
         assert dump.wait_for("/vj/out/bands")[2][0] == "0.750000"  # 0.5 = the average
+        assert dump.wait_for("/vj/out/energy")[2] == ["0.400000"]
         assert dump.wait_for("/vj/out/beat")[2] == ["1"]
         assert dump.wait_for("/vj/out/beat")[2] == ["2"]
         assert out.sender.failed == 0
@@ -403,7 +414,7 @@ def bundle(*elements: bytes, timetag: bytes = b"\x00" * 7 + b"\x01") -> bytes:
     (b"#bundle\x00" + b"\x00" * 7 + b"\x01" + struct.pack(">i", -4), "malformed"),  # looped forever
     (bundle(message("/vj/tap")) + struct.pack(">i", 400), "malformed"),
     (bundle(b"/vj/style/a\x00,s\x00\x00abcd"), "malformed"),  # a string without its end
-    (message("/vj/param/" + "*" * 30 + "!", 0.5), "limits"),  # backtracked for minutes
+    (message("//*" + "{,a}" * 60, 0.5), "limits"),  # more matching work than a datagram may take
     (message("/vj/" + "x" * 300, 0.5), "limits"),
     (b"/vj/param/zoom\x00\x00,xxxxxxxx\x00\x00\x00", "malformed"),  # a warning per 'x'
     (bundle(bundle(bundle(bundle(bundle(message("/vj/tap")))))), "limits"),
@@ -456,3 +467,116 @@ def test_datagrams_the_kernel_drops_on_a_full_buffer_are_counted():
             assert counts.overflow > 0 and counts.packets + counts.overflow == sent + 1, counts
         finally:
             server.close()
+
+
+def replies(sock: socket.socket, quiet: float = 0.3) -> list[bytes]:
+    """Every datagram the socket receives until it has been quiet for `quiet` seconds."""
+    sock.settimeout(quiet)
+    received = []
+    try:
+        while True:
+            received.append(sock.recv(65536))
+    except TimeoutError:
+        return received
+
+
+def test_the_brace_pattern_that_froze_the_show_is_handled_at_once(show):
+    pattern = "/" + "{,}" * 24 + "X"  # 2^24 ways for a backtracking regular expression to fail
+    show.oscsend(pattern, "f", "0.5")  # 84 bytes, as liblo's oscsend sends it
+    show.wait_for("unknown_address", 1)
+    datagram = message(pattern, 0.5)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(TIMEOUT)
+        start = time.monotonic()
+        client.sendto(datagram, ("127.0.0.1", show.server.port))
+        client.sendto(message("/vj/get/zoom"), ("127.0.0.1", show.server.port))
+        assert OscMessage(client.recv(65536)).address == "/vj/param/zoom"
+        assert time.monotonic() - start < 0.5  # was 77 s
+    handling = []
+    for _ in range(5):
+        start = time.perf_counter()
+        show.server.feed(datagram, ("127.0.0.1", 5000))
+        handling.append(time.perf_counter() - start)
+    assert min(handling) < 0.002, handling
+    assert show.server.counters.unknown_address == 7 and show.server.counters.errors == 0
+
+
+def test_a_datagram_full_of_costly_patterns_is_handled_in_a_few_milliseconds(show):
+    costly = message(("/" + "*[a-z]" * 50)[:250], 0.5)
+    datagram = bundle(*[costly] * (8000 // (len(costly) + 4)))
+    handling = []
+    for _ in range(5):
+        start = time.perf_counter()
+        show.server.feed(datagram, ("127.0.0.1", 5000))
+        handling.append(time.perf_counter() - start)
+    assert show.server.counters.limits == 5  # beyond the budget: dropped whole, nothing matched
+    assert min(handling) < 0.01, handling
+
+
+def test_queries_cannot_aim_their_replies_at_another_port_or_at_the_engine(show):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as victim, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        victim.bind(("127.0.0.1", 0))
+        target = ("127.0.0.1", show.server.port)
+        for port in (victim.getsockname()[1], show.server.port):
+            client.sendto(message("/vj/state", port), target)
+            client.sendto(message("/vj/get/zoom", port), target)
+        client.sendto(message("/vj/get/zoom"), target)
+        assert [OscMessage(d).address for d in replies(client)] == ["/vj/param/zoom", "/vj/param/zoom/abs"]
+        assert replies(victim, 0.1) == []
+    counts = show.server.counters
+    assert counts.reply_refused == 4 and counts.replies == 2 and counts.echo == 0
+
+
+def test_one_request_gets_at_most_four_replies(show):
+    target = ("127.0.0.1", show.server.port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.sendto(message("/vj/get/*"), target)  # 17 parameters: 34 replies before
+        assert len(replies(client)) == REPLIES_PER_DATAGRAM
+        assert show.server.counters.reply_limit == len(PARAMS) - REPLIES_PER_DATAGRAM // 2
+        client.sendto(bundle(*[message("/vj/get/*")] * 3), target)
+        assert len(replies(client)) == REPLIES_PER_DATAGRAM
+        datagram = bundle(*[message("/vj/get/*")] * 64)  # 2,176 replies before
+        assert len(datagram) < 1600
+        client.sendto(datagram, target)
+        assert replies(client) == []  # more than 64 addresses: dropped whole
+        assert show.server.counters.limits == 1
+
+
+def test_replies_are_capped_per_second_and_what_is_refused_is_counted(show):
+    target = ("127.0.0.1", show.server.port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        start = time.monotonic()
+        for _ in range(200):
+            client.sendto(message("/vj/state"), target)
+        show.wait_for("received", 200)
+        elapsed = time.monotonic() - start
+        answered = len(replies(client))
+    counts = show.server.counters
+    assert REPLIES_PER_SECOND <= answered <= REPLIES_PER_SECOND * (1 + elapsed) + 1, (answered, elapsed)
+    assert counts.replies == answered and counts.reply_limit == 200 - answered
+
+
+def test_the_engine_ignores_its_own_replies_and_state_dumps():
+    port = free_udp_port()
+    show = Show(feedback_port=port, port=port)  # a feedback target that is the engine itself
+    try:
+        show.oscsend("/vj/param/zoom/abs", "f", "3")
+        show.settle(1)
+        show.oscsend("/vj/state", "i", str(port))  # answered to the feedback target: the engine
+        dump = bundle(*[b.build().dgram for b in state_messages(show.state.snapshot)])
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:  # a peer sends a dump back
+            peer.sendto(dump, ("127.0.0.1", port))
+            peer.sendto(message("/vj/get/zoom"), ("127.0.0.1", port))  # handled after all the above
+            peer.settimeout(TIMEOUT)
+            peer.recv(1024)
+        show.wait_for("replies", 3)  # the handler counts its replies after sending them
+        for _ in range(3):
+            frame = show.frame()
+        assert frame.features.tempo_source == "none"  # was "osc": the engine's own tempo taken as manual
+        assert show.state.params.target["zoom"] == pytest.approx(3.0)
+        counts = show.server.counters
+        assert counts.echo >= 2 and counts.errors == 0, counts  # the reply, the dump, maybe feedback
+    finally:
+        show.close()

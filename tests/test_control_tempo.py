@@ -155,3 +155,14 @@ def test_replaced_features_drive_modulation_unchanged():
     beat_phase = 2 * math.pi * (engine.position % 1.0)
     assert frame.conditioning[conditioning.INDEX["beat_sin"]] == pytest.approx(math.sin(beat_phase))
     assert frame.conditioning[conditioning.INDEX["beat_cos"]] == pytest.approx(math.cos(beat_phase))
+
+
+def test_the_audio_tempo_lapses_two_beats_after_the_last_beat_and_returns_with_the_next():
+    engine = TempoEngine()
+    playing = AudioFeatures(t=10.0, bpm=120.0, beat_t=10.0, beat_count=20, tempo_source="predictive")
+    assert engine.update(10.2, playing).tempo_source == "predictive"
+    assert engine.update(10.9, playing).bpm == 120.0
+    lapsed = engine.update(11.0, playing)  # two periods without a beat
+    assert (lapsed.bpm, lapsed.beat_t, lapsed.tempo_source) == (0.0, -math.inf, "none")
+    back = engine.update(12.1, AudioFeatures(t=12.1, bpm=120.0, beat_t=12.0, beat_count=21))
+    assert back.bpm == 120.0

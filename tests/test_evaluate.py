@@ -2,6 +2,8 @@
 
 import logging
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -46,6 +48,7 @@ def cpu_eager():
         yield backend
 
 
+@pytest.mark.unit
 def test_fast_sin_matches_sin():
     x = torch.linspace(-60, 60, 200_001)
     assert (fast_sin(x) - torch.sin(x)).abs().max() < 1e-5
@@ -53,6 +56,7 @@ def test_fast_sin_matches_sin():
 
 @pytest.mark.parametrize("pixels, chunk, workers", [(57600, 2048, 2), (100, 2048, 4), (7, 2, 3),
                                                     (3, 2048, 2), (1, 16, 2), (4096, 1024, 1)])
+@pytest.mark.unit
 def test_chunk_spans_cover_every_pixel_once_in_bounded_chunks(pixels, chunk, workers):
     spans = chunk_spans(pixels, chunk, workers)
     assert spans[0][0] == 0 and spans[-1][1] == pixels
@@ -94,6 +98,12 @@ def test_compiled_kernel_builds_caches_and_matches_reference(make_style, kernel_
         again.prepare(style)
         assert again.wait_compiled(timeout=60) and again.kernel_source(style.config) == "compiled"
     assert package.stat().st_mtime_ns == built
+    # Loading the cached kernel must not import the compiler: a show's first picture waits for it.
+    probe = ("import sys, torch; from vjengine.render.backends.cpu_kernel import CompiledKernel; "
+             f"kernel = CompiledKernel(__import__('pathlib').Path({str(package)!r}), 2); "
+             "print('torch._inductor' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert loaded.stdout.strip() == "False", loaded.stderr[-2000:]
 
 
 def test_failed_kernel_build_falls_back_to_the_eager_path(make_style, tmp_path, caplog):
@@ -168,6 +178,7 @@ def test_auto_backend_is_the_cpu_without_a_gpu_and_says_so(caplog):
     assert "backend auto: cpu" in caplog.text
 
 
+@pytest.mark.unit
 def test_unknown_or_unavailable_backend_is_a_one_line_input_error():
     with pytest.raises(InputError, match="expected auto or one of cuda, glsl, cpu, reference"):
         make_backend("tpu")

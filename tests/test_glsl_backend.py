@@ -230,3 +230,39 @@ def test_exported_shader_compiles_for_each_host(gl_context, make_style, host):
 def test_export_names_a_bad_host_in_one_line(make_style):
     with pytest.raises(InputError, match="host 'vvvv': expected one of glsl, touchdesigner, shadertoy"):
         export_source(make_style("small", config=CPPNConfig(width=32, depth=2)), "vvvv")
+
+
+def test_a_new_conditioning_slot_reaches_every_backend_and_the_export(gl_context, make_style, monkeypatch):
+    """Adding a slot to the layout is the whole change: every backend and the exported shader follow."""
+    from vjengine.render.backends.cpu import CPUBackend
+    from vjengine.render.backends.cuda import CUDABackend
+
+    layout = conditioning.LAYOUT + (conditioning.ConditioningSlot("sub_bass", 0.0, 1.0, "a new input"),)
+    monkeypatch.setattr(conditioning, "LAYOUT", layout)
+    monkeypatch.setattr(conditioning, "SIZE", len(layout))
+    monkeypatch.setattr(conditioning, "NAMES", tuple(slot.name for slot in layout))
+    monkeypatch.setattr(conditioning, "INDEX", {slot.name: i for i, slot in enumerate(layout)})
+    style = make_style("wider", seed=5, config=CPPNConfig(width=32, depth=3, cond_size=len(layout)))
+    source = export_source(style)
+    assert "uniform float uSubBass;" in source and "a new input" in source
+    backends = [CPUBackend(compile=False), GLSLBackend(gl_context)]
+    if cuda_available():
+        backends.append(CUDABackend())
+    s, pictures = EXPORT_STATE, []
+    for sub_bass in (0.05, 0.95):
+        inputs = export_frame()
+        inputs = frame(inputs.conditioning + (sub_bass,), EXPORT_VIEW)
+        want = reference_picture(style, 48, 36, inputs)
+        for backend in backends:
+            (got,) = backend.evaluate([backend.prepare(style)], 48, 36, inputs)
+            assert max_diff(got, want) <= 1, backend.name
+        exported = draw_exported(gl_context, source, 48, 36, {
+            "iResolution": (48.0, 36.0, 1.0), "iTime": s["time"], "uBeatPhase": s["beat"],
+            "uBands": s["bands"], "uOnset": s["onset"], "uSubBass": sub_bass,
+            "uSymmetry": float(EXPORT_VIEW.symmetry),
+            "uView": (EXPORT_VIEW.zoom, EXPORT_VIEW.rotation, EXPORT_VIEW.pan_x, EXPORT_VIEW.pan_y)})
+        assert max_diff(exported, want) <= 1
+        pictures.append(want)
+    for backend in backends:
+        backend.close()
+    assert max_diff(*pictures) > 20  # the new input changes the picture: it is wired, not ignored

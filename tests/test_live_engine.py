@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import need_real
 from tests.live import LiveEngine, grab_window, need_display_and_pulse, play
 from vjengine.demo import drum_loop, write_wav
+from vjengine.render.timing import STAGES
 
 REPO = Path(__file__).resolve().parent.parent
 ENGINE_ARGS = ("--input", "pulse", "--size", "320x180", "--fps", "30", "--render-scale", "0.25")
@@ -158,6 +159,9 @@ def test_demo_input_loops_the_demo_track(styles, tmp_path):
         record = engine.wait_for(lambda r: r["onsets"] > 10 and abs(r["bpm"] - 124) / 124 < 0.03, 30,
                                  "the demo track's 124 BPM")
         assert record["input"] == "demo"
+        stages = record["stages_ms"]  # every stage timed; together about one frame's time, not more
+        assert list(stages) == list(STAGES) and min(stages["cppn"], stages["present"], stages["swap"]) > 0
+        assert 0 < sum(stages.values()) <= 2 * 1000 / record["fps"]
     finally:
         assert engine.stop() == 0
     assert "audio input: the demo track, looping" in engine.log_tail(200)

@@ -9,6 +9,7 @@ from vjengine.audio.features import AudioFeatures
 from vjengine.control.params import SPECS, ParamState
 from vjengine.control.routes import CURVES, SOURCES, Route
 from vjengine.model import conditioning
+from vjengine.audio.energy import EnergyMeter
 from vjengine.modulate import MAX_FLASH_HZ, Modulator, SceneState, apply_routes, modulate
 
 pytestmark = pytest.mark.unit
@@ -53,9 +54,9 @@ def test_flashes_never_exceed_three_per_second_even_at_fast_tempi():
         flashes = 0
         for beat in range(int(20 / period)):
             t = beat * period
-            features = AudioFeatures(t=t, bpm=bpm, beat_t=t, beat_count=beat + 1)
+            features = AudioFeatures(t=t, bpm=bpm, beat_t=t, beat_count=beat + 1, energy=1.0)
             flashes += modulate(features, params, t).post.flash > 0.5
-        assert flashes / 20.0 <= MAX_FLASH_HZ + 1e-9, bpm
+        assert 1.0 <= flashes / 20.0 <= MAX_FLASH_HZ + 1e-9, bpm
 
 
 def test_beat_phase_extrapolates_between_beats():
@@ -115,8 +116,50 @@ def test_routes_add_up_clamp_to_the_schema_and_leave_other_parameters():
 def test_the_modulator_integrates_routed_speed_and_spin():
     modulator = Modulator()
     params = {**PARAMS, "speed": 1.0, "spin": 0.0}
-    loud = AudioFeatures(rms=1.0)
+    loud = AudioFeatures(rms=1.0, energy=1.0)
     for _ in range(10):
         modulator.step(0.0, 0.1, loud, params, [Route("level", "spin", 0.5)])
     assert modulator.scene.time == pytest.approx(1.0)
     assert modulator.scene.angle == pytest.approx(1.0 * SPECS["spin"].hi * 2 * math.pi / 10.0)
+
+
+def test_energy_is_high_in_the_groove_low_in_a_breakdown_and_zero_in_silence():
+    hop = 512 / 44100
+    meter = EnergyMeter(hop)
+
+    def run(seconds, mean_square):
+        return [meter.update(mean_square) for _ in range(int(seconds / hop))]
+
+    two_seconds = int(2.0 / hop)
+    hits = [meter.update(0.1 if k % 43 < 4 else 0.001) for k in range(int(20.0 / hop))]  # 2 per second
+    assert min(hits[two_seconds:]) > 0.95  # sparse hits do not pump
+    groove = run(20.0, 0.1)
+    breakdown = run(8.0, 0.1 * 10 ** -3.0)  # 30 dB quieter
+    back = run(4.0, 0.1)
+    assert min(groove[two_seconds:]) > 0.95 and back[-1] > 0.95
+    assert max(breakdown[two_seconds:]) < 0.5 and max(breakdown[int(3.0 / hop):]) == 0.0
+    pause = run(9.0, 0.0)  # silence between songs, then the next, quieter song sets its own reference
+    assert max(pause[int(3.0 / hop):]) == 0.0
+    assert run(6.0, 0.1 * 10 ** -2.0)[-1] > 0.9
+
+
+def test_a_breakdown_is_darker_paler_slower_and_does_not_flash():
+    groove = AudioFeatures(t=2.0, bpm=120.0, beat_t=2.0, beat_count=4, rms=0.3, energy=1.0)
+    breakdown = AudioFeatures(t=2.0, bpm=120.0, beat_t=2.0, beat_count=4, rms=0.01, energy=0.0)
+    params = {**PARAMS, "flash": 0.8, "strobe": 1.0}
+    loud, calm = modulate(groove, params, 2.0), modulate(breakdown, params, 2.0)
+    assert loud.post.flash == 1.0 and calm.post.flash < 0.2
+    assert calm.post.brightness < loud.post.brightness - 0.15
+    assert calm.post.saturation < loud.post.saturation
+    assert calm.transform.zoom < loud.transform.zoom
+    assert SceneState().advanced(1.0, params, 0.4).time < SceneState().advanced(1.0, params, 1.0).time
+    unmoved = modulate(breakdown, {**params, "energy_follow": 0.0}, 2.0)
+    assert unmoved.post == modulate(groove, {**params, "energy_follow": 0.0}, 2.0).post
+
+
+def test_the_beat_phase_holds_still_once_the_beats_stop():
+    features = AudioFeatures(t=10.0, bpm=120.0, beat_t=10.0, beat_count=20)
+    beat_sin = conditioning.INDEX["beat_sin"]
+    assert modulate(features, PARAMS, 10.125).conditioning[beat_sin] == pytest.approx(1.0)
+    held = [modulate(features, PARAMS, 11.0 + 0.1 * k).conditioning[beat_sin] for k in range(40)]
+    assert held == [0.0] * 40 and scale.phase(features, 10.999) == pytest.approx(0.998, abs=1e-3)

@@ -66,6 +66,19 @@ def test_an_allowlist_drops_every_other_sender_before_parsing():
         server.close()
 
 
+def test_a_forged_sender_cannot_aim_replies_at_a_third_party_or_at_the_engine():
+    server = OscServer(ControlBus(), ManualClock(), lambda: ControlState().snapshot, port=0,
+                       feedback=("127.0.0.1", 9001))
+    try:
+        server.feed(osc("/vj/state", 53), ("192.0.2.7", 4444))  # "reply to my port 53"
+        server.feed(osc("/vj/get/zoom", server.port), ("127.0.0.1", 5000))  # "reply to the engine"
+        server.feed(osc("/vj/state"), ("127.0.0.1", server.port))  # forged as the engine itself
+        counts = server.counters
+        assert (counts.reply_refused, counts.echo, counts.replies, counts.accepted) == (2, 1, 0, 0)
+    finally:
+        server.close()
+
+
 @pytest.mark.parametrize("address", ["/vj/preset", "/vj/preset/save", "/vj/style/a", "/vj/style/b",
                                      "/vj/transition", "/vj/learn/save"])
 @pytest.mark.parametrize("name", ESCAPES)

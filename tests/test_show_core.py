@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from vjengine.audio.analysis import AnalysisConfig
 from vjengine.audio.features import AudioFeatures
 from vjengine.clock import ManualClock
 from vjengine.control import events
@@ -14,7 +15,7 @@ from vjengine.render.evaluate import CPUBackend
 from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline
 from vjengine.show.core import FrameCore
-from vjengine.show.journal import Journal, JournalWriter
+from vjengine.show.journal import Journal, JournalWriter, show_description
 from vjengine.show.offline import swinging
 from vjengine.show.sinks import Frame, FrameSink, JournalSink, Sinks
 from vjengine.show.styles import PreparedStyles
@@ -96,7 +97,8 @@ def test_nothing_is_drawn_until_a_style_has_loaded(gl_context, styles):
 def test_the_same_journal_gives_the_same_pictures_bit_for_bit(gl_context, styles, tmp_path):
     """What a replay relies on: frames recorded by one core are drawn identically by another."""
     live = Pictures()
-    writer = JournalWriter(tmp_path / "show.vjshow", {"size": list(SIZE)}, None)
+    show = show_description(size=list(SIZE), fps=30.0, backend="cpu", analysis=AnalysisConfig())
+    writer = JournalWriter(tmp_path / "show.vjshow", show, None)
     core = make_core(gl_context, styles, live, JournalSink(writer), mode="auto")
     play(core, 24, {**SCRIPT, 5: [], 6: [event(events.STYLE_B, "dusk")]},
          arrivals={0: [("dawn", "a" * 64)], 12: [("dusk", "b" * 64)]})  # dusk loads after B asks
@@ -133,3 +135,21 @@ def test_automation_moves_the_crossfade_with_the_beat(gl_context, styles):
     play(core, 16, {0: [event(events.STYLE_A, "dawn"), event(events.STYLE_B, "dusk")]})
     xfades = [f.control.params["xfade"] for f in sink.frames]
     assert max(xfades) > 0.9 and xfades[0] == 0.0  # one beat A -> B at 120 BPM: 15 frames
+
+
+def test_a_failing_sink_fails_alone_in_a_live_show_and_propagates_offline(gl_context, styles, tmp_path, caplog):
+    """Snapshots into a folder that is gone: counted and logged once live; offline the error stops the run."""
+    from vjengine.show.sinks import SnapshotSink
+
+    after = Pictures()
+    core = make_core(gl_context, styles)
+    core.sinks = Sinks([SnapshotSink(tmp_path / "gone", 1), after], keep_going=True)
+    core.styles.arrive([("dawn", "a" * 64)])
+    with caplog.at_level("ERROR"):
+        play(core, 6, SCRIPT)
+        core.sinks.close()
+    assert core.sinks.failures == {"snapshots": 6} and len(after.frames) == 6
+    assert len([r for r in caplog.records if r.getMessage().startswith("snapshots failed")]) == 1
+    offline = make_core(gl_context, styles, SnapshotSink(tmp_path / "gone", 1))
+    with pytest.raises(FileNotFoundError):
+        play(offline, 1, SCRIPT)

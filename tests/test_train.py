@@ -90,11 +90,13 @@ def one_line_error(capsys, argv: list[str]) -> str:
 # prompts
 
 
+@pytest.mark.unit
 def test_weighted_prompts_parse_weights_and_keep_colons_in_text():
     assert parse_prompts("neon grid:1 | sunset:0.5 | style: vapor") == (
         WeightedPrompt("neon grid", 1.0), WeightedPrompt("sunset", 0.5), WeightedPrompt("style: vapor", 1.0))
 
 
+@pytest.mark.unit
 def test_negative_weights_and_negative_option_become_negative_prompts():
     prompts = prompt_set("neon:2 | text:-0.5", negative="blurry | watermark:0.3")
     assert prompts.positive == (WeightedPrompt("neon", 2.0),)
@@ -102,6 +104,7 @@ def test_negative_weights_and_negative_option_become_negative_prompts():
                                 WeightedPrompt("watermark", 0.3))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("text", ["a | | b", "a:0", ":2", "a:1e999"])
 def test_bad_prompt_text_is_an_input_error(text):
     with pytest.raises(InputError):
@@ -121,6 +124,7 @@ def test_bad_prompt_file_gives_one_line_error(capsys, tmp_path, tiny_clip, conte
 # differentiable pieces
 
 
+@pytest.mark.unit
 def test_cutouts_keep_gradients_and_start_with_the_whole_frame():
     frames = torch.rand(2, 3, 64, 64, requires_grad=True)
     spec = CutoutSpec(count=5, noise=0.0)
@@ -144,6 +148,7 @@ def test_clip_gradients_reach_every_cppn_weight(tiny_clip):
         assert parameter.grad.abs().max() > 0, name
 
 
+@pytest.mark.unit
 def test_band_energy_puts_a_sinusoid_in_its_octave():
     x = torch.arange(64) / 64
     for cycles, band in ((3, 1), (10, 3), (20, 4)):
@@ -153,6 +158,7 @@ def test_band_energy_puts_a_sinusoid_in_its_octave():
         assert int(shares.argmax()) == band and shares[band] > 0.9
 
 
+@pytest.mark.unit
 def test_gaussian_transfer_maps_mean_and_covariance():
     generator = torch.Generator().manual_seed(0)
     source = torch.randn(4000, 3, generator=generator, dtype=torch.float64) @ torch.tensor(
@@ -395,6 +401,7 @@ def test_training_step_benchmark_runs_on_a_tiny_model(tiny_clip):
     assert step_seconds(TINY_NAME, 64, steps=1, cutouts=2) > 0
 
 
+@pytest.mark.unit
 def test_moodboard_file_parses_defaults_and_relative_images(tmp_path):
     board = tmp_path / "board.toml"
     board.write_text('[defaults]\nsteps = 5\nsizes = [64, 128]\n\n'

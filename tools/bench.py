@@ -55,6 +55,7 @@ class Context:
 
     quick: bool
     scratch: Path
+    baseline: Path | None = None  # another checkout whose live loop runs before this one's
     results: dict[str, list[dict]] = field(default_factory=dict)
     _styles: dict[int, Style] = field(default_factory=dict)
 
@@ -332,6 +333,66 @@ def startup(ctx: Context) -> list[dict]:
     return rows
 
 
+def child_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def command_seconds(*argv: str, repeats: int = 3) -> tuple[float, float]:
+    """Median (wall, CPU) seconds from starting `vjengine ARGV` to its exit: what a user waits at a
+    prompt, and the CPU time it took (which other load on the machine inflates less)."""
+    import subprocess
+
+    walls, cpus = [], []
+    for _ in range(repeats):
+        start, cpu = time.perf_counter(), child_cpu_seconds()
+        subprocess.run([sys.executable, "-m", "vjengine", *argv], capture_output=True, timeout=300)
+        walls.append(time.perf_counter() - start)
+        cpus.append(child_cpu_seconds() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def first_picture_seconds(ctx: Context, *extra: str) -> tuple[float, float]:
+    """Seconds from starting `vjengine run` to its first picture: the telemetry record written at the
+    first drawn frame (the first with a style), whose time is perf_counter, i.e. CLOCK_MONOTONIC,
+    which every process here shares; and the CPU seconds of the whole run (5 frames)."""
+    import subprocess
+
+    telemetry = ctx.scratch / "first-picture.jsonl"
+    telemetry.unlink(missing_ok=True)
+    start, cpu = time.perf_counter(), child_cpu_seconds()
+    subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", "demo", "--no-osc", "--frames", "5",
+                    "--styles", str(ctx.scratch / "styles"), "--telemetry", str(telemetry), *extra],
+                   check=True, capture_output=True, timeout=600)
+    cpu = child_cpu_seconds() - cpu
+    first = next(json.loads(line) for line in telemetry.read_text().splitlines()
+                 if json.loads(line)["style_a"] is not None)
+    return first["t"] - start, cpu
+
+
+@section("command", "Command line: seconds a user waits for help, listings, an error and the first picture")
+def command(ctx: Context) -> list[dict]:
+    styles = str(ctx.scratch / "styles")
+    ctx.style(1)
+    rows = []
+    for argv in (["--help"], ["render", "--help"], ["render", "x.wav", "-o", "x.mp4", "--fps", "0"],
+                 ["run", "--help"], ["styles", "--dir", styles], ["presets"], ["devices"]):
+        wall, cpu = command_seconds(*argv)
+        rows.append({"command": " ".join(argv), "seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)})
+    if not os.environ.get("DISPLAY"):
+        return [*rows, {"command": "run: first picture", "seconds": "skipped: no X display ($DISPLAY)"}]
+    warm_kernel(ctx.style(1))
+    for label, extra in (("run: first picture (320x180)", ["--size", "320x180"]),
+                         ("run: first picture (default size)", [])):
+        found = [first_picture_seconds(ctx, *extra) for _ in range(1 if ctx.quick else 3)]
+        rows.append({"command": label, "seconds": round(statistics.median(f[0] for f in found), 3),
+                     "cpu_seconds": round(statistics.median(f[1] for f in found), 3)})
+    return rows
+
+
 @section("offline", "Offline render of a 10 s generated track (vjengine render), speed vs real time")
 def offline(ctx: Context) -> list[dict]:
     from vjengine.show.offline import RenderJob, render_file
@@ -402,26 +463,131 @@ def glsl(ctx: Context) -> list[dict]:
 
 # -- running ------------------------------------------------------------------------------------
 
-@section("live", "Live loop under Xvfb: vjengine run, demo input, 1280x720 output (telemetry window)")
-def live(ctx: Context) -> list[dict]:
+LIVE_CASES = (  # (label, options, also run with --baseline's code)
+    ("adaptive from 320x180", ["--render-scale", "0.25"], True),
+    ("CPPN fixed at 160x90", ["--render-scale", "0.125", "--fixed-scale"], True),
+    ("adaptive, edge upscale", ["--render-scale", "0.25", "--upscale", "edge"], False),
+)
+LIVE_SETTLE_S = 3.0  # telemetry before this (start-up, first kernel calls) is left out of the stage times
+
+
+def live_run(ctx: Context, label: str, args: list[str], tree: Path | None) -> dict:
+    """One `vjengine run` at 1280x720 playing a music file; its last telemetry and mean stage times."""
     import subprocess
 
+    track = ctx.scratch / "music.wav"
+    if not track.exists():
+        write_wav(track, demo_track(20.0))
+    telemetry = ctx.scratch / f"live-{len(list(ctx.scratch.glob('live-*.jsonl')))}.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(tree)) if tree is not None else None  # and cwd: `-m` looks there first
+    done = subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", str(track), "--size", "1280x720",
+                           "--fps", "30", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style",
+                           ctx.style(1).slug, "--frames", str(300 if ctx.quick else 600), "--telemetry",
+                           str(telemetry), *args], capture_output=True, text=True, timeout=1800, env=env, cwd=tree)
+    row = {"code": "before" if tree is not None else "after", "case": label}
+    if done.returncode != 0:
+        return {**row, "status": f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"}
+    records = [json.loads(line) for line in telemetry.read_text().splitlines()]
+    last = records[-1]
+    row |= {"cppn_size": "x".join(map(str, last["internal"])), "frames": last["frames"], "fps": last["fps"],
+            "p50_ms": last["p50_ms"], "p99_ms": last["p99_ms"], "late": last["late"]}
+    settled = [r["stages_ms"] for r in records if r.get("stages_ms") and r["t"] - records[0]["t"] >= LIVE_SETTLE_S]
+    for name in settled[0] if settled else ():  # the median record: a style load's one long frame is no trend
+        row[name] = round(statistics.median(stages[name] for stages in settled), 1)
+    return row
+
+
+@section("live", "Live loop under Xvfb: vjengine run, a music file, 1280x720 window, 30 fps target; "
+                 "stage times in ms")
+def live(ctx: Context) -> list[dict]:
     if not os.environ.get("DISPLAY"):
         return [{"status": "skipped: no X display ($DISPLAY)"}]
     warm_kernel(ctx.style(1))
     rows = []
-    frames = 300 if ctx.quick else 900
-    for label, extra in (("320x180 internal, fixed", ["--render-scale", "0.25", "--fixed-scale"]),
-                         ("adaptive from 0.25", ["--render-scale", "0.25"])):
-        telemetry = ctx.scratch / f"live-{len(rows)}.jsonl"
-        subprocess.run([sys.executable, "-m", "vjengine", "run", "--input", "demo", "--size", "1280x720",
-                        "--fps", "60", "--no-osc", "--styles", str(ctx.scratch / "styles"), "--style",
-                        ctx.style(1).slug, "--frames", str(frames), "--telemetry", str(telemetry), *extra],
-                       check=True, capture_output=True, timeout=1800)
-        last = json.loads(telemetry.read_text().splitlines()[-1])
-        rows.append({"case": label, "output": "1280x720", "internal": "x".join(map(str, last["internal"])),
-                     "frames": last["frames"], "fps": last["fps"], "p50_ms": last["p50_ms"],
-                     "p99_ms": last["p99_ms"], "late_frames": last["late"]})
+    if ctx.baseline is not None:
+        rows += [live_run(ctx, label, args, ctx.baseline) for label, args, both in LIVE_CASES if both]
+    rows += [live_run(ctx, label, args, None) for label, args, _ in LIVE_CASES]
+    return rows
+
+
+UPSCALE_FROM, UPSCALE_TO = (320, 180), (1280, 720)
+
+
+def psnr(picture, reference) -> float:
+    """Peak signal-to-noise ratio (dB) of a uint8 picture against a reference."""
+    import numpy as np
+
+    mse = float(np.mean((picture.astype(np.float64) - reference.astype(np.float64)) ** 2))
+    return 10 * np.log10(255.0 ** 2 / mse) if mse > 0 else float("inf")
+
+
+def edge_sharpness(picture, reference, share: float = 0.05) -> float:
+    """The picture's mean luma gradient on the reference's strongest edges (its top `share` of
+    pixels by gradient), as a fraction of the reference's own: 1.0 is as sharp as the reference."""
+    import numpy as np
+
+    def gradient(rgb):
+        luma = rgb.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
+        gy, gx = np.gradient(luma)
+        return np.hypot(gx, gy)
+
+    ref = gradient(reference).ravel()
+    edges = np.argpartition(ref, -max(1, int(share * ref.size)))[-max(1, int(share * ref.size)):]
+    return float(gradient(picture).ravel()[edges].mean() / ref[edges].mean())
+
+
+def upscale_ms(pipeline, repeats: int) -> tuple[float, float]:
+    """(best wall ms, median CPU ms) of the post pass plus the upscale to the output size, GL work
+    included. llvmpipe rasterises on threads of this process, so its CPU time is the work itself,
+    which time spent descheduled by other processes does not inflate."""
+    from vjengine.render.gl import present_uniforms
+
+    wall, cpu = [], []
+    texture, fbo = pipeline._readback
+    for _ in range(repeats):
+        pipeline.ctx.finish()
+        start, cpu_start = time.perf_counter(), time.process_time()
+        pipeline.draw(0.0, PostParams())
+        pipeline._draw("present", fbo, {"source": pipeline.output}, flip_y=True,
+                       **present_uniforms(pipeline.present_mode, pipeline.output.size, pipeline.size))
+        pipeline.ctx.finish()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+    return round(1000 * min(wall), 2), round(1000 * statistics.median(cpu), 2)
+
+
+@section("upscale", "Upscale 320x180 -> 1280x720 against the CPPN evaluated at 1280x720, shipped styles")
+def upscale(ctx: Context) -> list[dict]:
+    from vjengine.paths import STYLES
+    from vjengine.render.gl import UPSCALERS, Pipeline, create_offscreen_context
+    from vjengine.styles.store import list_styles
+
+    styles = [s for s in list_styles(STYLES) if isinstance(s, Style)]
+    if not styles:
+        return [{"status": f"skipped: no shipped styles in {STYLES}"}]
+    gl = create_offscreen_context()
+    pipelines = {mode: Pipeline(gl, UPSCALE_TO, upscale=mode) for mode in UPSCALERS}
+    rows, frame = [], bench_frame()
+    with CPUBackend() as cpu:
+        for style in styles[:2] if ctx.quick else styles:
+            folded = cpu.prepare(style)
+            cpu.wait_compiled()
+            low = cpu.evaluate([folded], *UPSCALE_FROM, frame)[0]
+            full = cpu.evaluate([folded], *UPSCALE_TO, frame)[0]
+            row = {"style": style.slug}
+            for mode, pipeline in pipelines.items():
+                pipeline.upload("a", low)
+                pipeline.draw(0.0, PostParams())
+                picture = pipeline.read_rgb()
+                row[f"{mode}_psnr_db"] = round(psnr(picture, full), 2)
+                row[f"{mode}_edge"] = round(edge_sharpness(picture, full), 3)
+            rows.append(row)
+    repeats = 5 if ctx.quick else 15
+    costs = {mode: upscale_ms(pipeline, repeats) for mode, pipeline in pipelines.items()}
+    renderer = gl.info["GL_RENDERER"].split(" (")[0]
+    rows.append({"style": f"wall ms on {renderer} (best)", **{f"{mode}_ms": costs[mode][0] for mode in costs}})
+    rows.append({"style": f"CPU ms on {renderer} (median)", **{f"{mode}_ms": costs[mode][1] for mode in costs}})
+    gl.release()
     return rows
 
 
@@ -536,6 +702,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path,
                         help=f"report path (default {DEFAULT_JSON_DIR}/bench-<time>.json)")
     parser.add_argument("--quick", action="store_true", help="fewer sizes and shorter windows")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="live: also run the live cases with the code of this checkout (before/after)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the backends do")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -551,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
         console = Console(width=160)
     loads: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="vj-bench-") as scratch:
-        ctx = Context(quick=args.quick, scratch=Path(scratch))
+        ctx = Context(quick=args.quick, scratch=Path(scratch), baseline=args.baseline)
         for name in chosen:
             started, load = time.perf_counter(), load_average()
             try:

@@ -6,6 +6,7 @@
     python tools/fuzz.py presets --cases 100000           # scene presets (TOML and names)
     python tools/fuzz.py midimap --cases 100000           # MIDI maps (TOML and names)
     python tools/fuzz.py midi --cases 100000              # raw MIDI byte streams, clock and tempo
+    python tools/fuzz.py journal --cases 100000           # show journals: fields, sizes, bytes, parts folders
     python tools/fuzz.py osc|presets|midimap|midi --atheris --seconds 600
 
 Each target states its contract in its module: a clear refusal or a counted drop, never a crash,
@@ -105,7 +106,7 @@ def osc_atheris(seconds: int) -> None:
     target = fuzz_osc.OscTarget()
 
     def one_input(data: bytes) -> None:
-        target.run([(data[:65_000], False)])
+        target.run([(data[:65_000], "any")])
 
     run_atheris(one_input, seconds)
 
@@ -177,7 +178,23 @@ def midi_atheris(seconds: int) -> None:
     run_atheris(one_input, seconds)
 
 
-HYPOTHESIS = {"styles": styles_hypothesis, "osc": osc_hypothesis,
+def journal_hypothesis(cases: int) -> tuple[int, Counter]:
+    from tools import fuzz_journal
+
+    root = Path(tempfile.mkdtemp(prefix="vj-fuzz-journal-"))
+    base = fuzz_journal.base_journal(root).read_bytes()
+    outcomes: Counter = Counter()
+
+    @settings(max_examples=cases, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(fuzz_journal.cases(base))
+    def run(case):
+        outcomes[fuzz_journal.check_journal(fuzz_journal.write_case(root / "case.vjshow", **case))] += 1
+
+    run()
+    return sum(outcomes.values()), outcomes
+
+
+HYPOTHESIS = {"styles": styles_hypothesis, "osc": osc_hypothesis, "journal": journal_hypothesis,
               "presets": lambda cases: toml_hypothesis("presets", cases),
               "midimap": lambda cases: toml_hypothesis("midimap", cases), "midi": midi_hypothesis}
 ATHERIS = {"styles": styles_atheris, "osc": osc_atheris, "midi": midi_atheris,

@@ -2,10 +2,17 @@
 
 The contract, checked after every datagram: no exception escapes a handler (`errors` stays 0);
 the server thread still answers a query; the datagram is counted; it is either dropped whole
-(malformed or beyond the limits, nothing of it received) or each of its messages is accepted or
-dropped under a kind; a well-formed message is accepted; and once the bus is drained into the
-control state, every parameter of the schema is finite and inside its range, the tempo is 0 or
-inside MIN_BPM..MAX_BPM, and no preset was written outside the presets folder.
+(malformed, beyond the limits, or the engine's own output sent back: nothing of it received) or
+each of its messages is accepted or dropped under a kind; a well-formed message is accepted
+(a query may be refused for the reply caps); replies reach only the sender or the feedback
+target, at most REPLIES_PER_DATAGRAM of them, never another port or the engine itself; a state
+dump sent back is dropped as an echo; and once the bus is drained into the control state, every
+parameter of the schema is finite and inside its range, the tempo is 0 or inside
+MIN_BPM..MAX_BPM, and no preset was written outside the presets folder.
+
+Address patterns (`?`, `*`, `[..]`, `[!..]`, `{..}`, `//`) are drawn both from the address table,
+matching or nearly, and pathological (runs of `{,}`, `*`, sets); queries ask for their replies at
+the sender, the feedback target, the engine's own port, a bystander's port or any port.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import socket
 import struct
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -22,9 +30,9 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from vjengine.audio.features import AudioFeatures
-from vjengine.clock import PerfClock
-from vjengine.control.events import ControlBus
-from vjengine.control.osc import OscCounters, OscServer
+from vjengine.clock import ManualClock
+from vjengine.control.events import ControlBus, ControlEvent
+from vjengine.control.osc import OUTPUT_ONLY, REPLIES_PER_DATAGRAM, OscCounters, OscServer, state_messages
 from vjengine.control.params import PARAMS
 from vjengine.control.presets import PresetLibrary
 from vjengine.control.state import ControlState
@@ -33,7 +41,8 @@ from vjengine.control.transitions import MAX_BEATS
 
 REPLY_SECONDS = 5.0  # longer than this without an answer: the server thread is stuck or dead
 SETTLE_SECONDS = 1.0
-PACKET_DROPS = ("malformed", "limits", "not_allowed", "overflow")
+PACKET_DROPS = ("malformed", "limits", "echo", "not_allowed", "overflow")
+ROLES = ("sender", "feedback", "engine", "bystander", "any")  # where a query asks its reply to go
 SYNC = OscMessageBuilder("/vj/get/zoom").build().dgram
 
 
@@ -51,23 +60,34 @@ def bundle(elements: list[bytes], timetag: int = 1) -> bytes:
         struct.pack(">i", len(e)) + e for e in elements)
 
 
+@dataclass(frozen=True)
+class Query:
+    """A query whose reply port names a role; the target fills in that role's real port."""
+
+    address: str
+    role: str  # one of ROLES; "sender" sends no port
+    port: int = 0  # the port for role "any"
+
+
 class OscTarget:
-    """A running OscServer on 127.0.0.1 with a ControlState behind it, and two client sockets."""
+    """A running OscServer on 127.0.0.1 with a ControlState behind it, a client socket, a socket
+    for the sync query, the feedback target's socket and a bystander's socket.
+
+    The server's clock moves one second before each datagram, so the reply cap per second never
+    refuses the sync query; the cap per datagram is what the cases meet."""
 
     def __init__(self):
         self.root = Path(tempfile.mkdtemp(prefix="vj-fuzz-osc-"))
         self.presets = self.root / "presets"
         self.bus = ControlBus()
         self.state = ControlState(presets=PresetLibrary(self.presets))
-        self.clock = PerfClock()
-        self.server = OscServer(self.bus, self.clock, lambda: self.state.snapshot, port=0)
+        self.clock = ManualClock()
+        self.sender, self.sync, self.feedback, self.bystander = (_socket() for _ in range(4))
+        self.sync.settimeout(REPLY_SECONDS)
+        self.server = OscServer(self.bus, self.clock, lambda: self.state.snapshot, port=0,
+                                feedback=self.feedback.getsockname())
         self.server.start()
         self.address = ("127.0.0.1", self.server.port)
-        self.sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sender.bind(("127.0.0.1", 0))
-        self.sync = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sync.bind(("127.0.0.1", 0))
-        self.sync.settimeout(REPLY_SECONDS)
 
     def _answered(self) -> None:
         """Query from the second socket; the server handles datagrams in order, so its answer
@@ -89,9 +109,21 @@ class OscTarget:
         message_drops = counts["dropped"] - sum(counts[k] for k in PACKET_DROPS)
         return counts["received"] == counts["accepted"] + message_drops
 
-    def send(self, datagram: bytes, well_formed: bool = False) -> str:
-        """Send one datagram, check the contract; returns the outcome ("accepted", a drop kind...)."""
+    def datagram(self, item: bytes | Query) -> bytes:
+        """The bytes to send: a Query gets its role's real port."""
+        if isinstance(item, bytes):
+            return item
+        ports = {"feedback": self.feedback.getsockname()[1], "engine": self.server.port,
+                 "bystander": self.bystander.getsockname()[1], "any": item.port}
+        return build(item.address, *([] if item.role == "sender" else [("i", ports[item.role])]))
+
+    def send(self, item: bytes | Query, expect: str = "any") -> str:
+        """Send one datagram, check the contract; returns the outcome ("accepted", a drop kind...).
+
+        `expect`: "accept" (well formed), "echo" (the engine's own output) or "any"."""
+        datagram = self.datagram(item)
         before = self.server.counters.as_dict()
+        self.clock.advance(1.0)
         self.sender.sendto(datagram, self.address)
         self._answered()
         after = self.server.counters.as_dict()
@@ -99,6 +131,7 @@ class OscTarget:
         delta["packets"] -= 1  # the query's own share
         delta["received"] -= 1
         delta["accepted"] -= 1
+        delta["replies"] -= 2
         assert delta["errors"] == 0, f"an exception escaped a handler: {datagram[:200]!r}"
         assert delta["packets"] == 1, (delta, datagram[:200])
         packet_drops = sum(delta[k] for k in PACKET_DROPS)
@@ -106,12 +139,23 @@ class OscTarget:
         if packet_drops:
             assert packet_drops == 1 and delta["received"] == delta["accepted"] == 0, delta
         assert delta["received"] == delta["accepted"] + message_drops, (delta, datagram[:200])
-        if well_formed:
-            assert delta["dropped"] == 0 and delta["accepted"] >= 1, (delta, datagram[:200])
+        if expect == "accept":
+            assert delta["dropped"] == delta["reply_limit"] and delta["accepted"] >= 1, (delta, datagram[:200])
+        if expect == "echo":
+            assert delta["echo"] == 1, (delta, datagram[:200])
+        elif not any(address.encode() in datagram for address in OUTPUT_ONLY):
+            assert delta["echo"] == 0, (delta, datagram[:200])
+        self._check_replies(delta["replies"], datagram)
         kinds = [k for k in OscCounters.DROPS if delta[k]]
         if kinds:
             return "dropped:" + "+".join(kinds)
         return "accepted" if delta["accepted"] else "empty"
+
+    def _check_replies(self, sent: int, datagram: bytes) -> None:
+        """The replies to one datagram went to the sender or the feedback target, within the cap."""
+        received = len(_drain(self.sender)) + len(_drain(self.feedback))
+        assert _drain(self.bystander) == [], f"a reply reached a bystander: {datagram[:200]!r}"
+        assert received == sent <= REPLIES_PER_DATAGRAM, (received, sent, datagram[:200])
 
     def check_state(self) -> None:
         """Drain the bus into the control state and check it against the schema."""
@@ -134,16 +178,35 @@ class OscTarget:
                  and (p.parent != self.presets or p.suffix != ".toml")]
         assert not stray, stray
 
-    def run(self, case: list[tuple[bytes, bool]]) -> list[str]:
+    def run(self, case: list[tuple[bytes | Query, str]]) -> list[str]:
         """Send a case's datagrams, then check the state; returns each datagram's outcome."""
-        outcomes = [self.send(datagram, ok) for datagram, ok in case]
+        outcomes = [self.send(item, expect) for item, expect in case]
         self.check_state()
         return outcomes
 
     def close(self) -> None:
         self.server.close()
-        self.sender.close()
-        self.sync.close()
+        for sock in (self.sender, self.sync, self.feedback, self.bystander):
+            sock.close()
+
+
+def _socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def _drain(sock: socket.socket) -> list[bytes]:
+    """Every datagram waiting on the socket (the server sent them before answering the sync query)."""
+    received = []
+    sock.setblocking(False)
+    try:
+        while True:
+            received.append(sock.recv(65536))
+    except BlockingIOError:
+        return received
+    finally:
+        sock.setblocking(True)
 
 
 # -- strategies ---------------------------------------------------------------------------------
@@ -169,8 +232,9 @@ def well_formed(draw) -> bytes:
                                  "preset", "tap", "tempo", "learn", "state"]))
     spec = draw(st.sampled_from(PARAMS))
     unit = ("f", draw(st.floats(0.0, 1.0, width=32)))
-    if kind == "param":
-        return build(f"/vj/param/{spec.name}", unit)
+    if kind == "param":  # a pattern that reaches parameters only is as good as the address
+        name = draw(st.just(spec.name) | matching_part(spec.name) | st.sampled_from(["*", "*_*", "{zoom,hue}"]))
+        return build(f"/vj/param/{name}", unit)
     if kind == "abs":
         return build(f"/vj/param/{spec.name}/abs", ("f", draw(st.floats(-1e6, 1e6, width=32))))
     if kind == "get":
@@ -221,6 +285,75 @@ def wrong_arguments(draw) -> bytes:
     """A known address with arguments of any type, count and value (NaN, inf, paths, huge ints)."""
     args = [_argument(draw) for _ in range(draw(st.integers(0, 4)))]
     return build(draw(st.sampled_from(KNOWN)), *args)
+
+
+WILDCARD = st.sampled_from(["?", "*", "**", "[a-m]", "[!a-m]", "[az]", "[!z]", "{zoom,hue}", "{,}", "{a,}",
+                            "[", "{", "]", "}", "[]", "{}", "[-]", "[a-]"])
+
+
+@st.composite
+def matching_part(draw, name: str) -> str:
+    """A pattern that matches `name`: one stretch of it replaced by a wildcard that covers it."""
+    index = draw(st.integers(0, len(name) - 1))
+    end = draw(st.integers(index + 1, len(name)))
+    stretch = name[index:end]
+    wildcard = draw(st.sampled_from(["*", "?" * len(stretch), f"{{{stretch},zz}}", f"{{zz,{stretch},}}"]
+                                    + ([f"[{stretch}x]", f"[!{chr(ord(stretch) ^ 1)}]"] if len(stretch) == 1
+                                       else [])))
+    return name[:index] + wildcard + name[end:]
+
+
+@st.composite
+def pattern(draw) -> str:
+    """An address pattern: a known address with parts matched, nearly matched or spanned by '//',
+    or a pathological one (runs of choices, '*', sets; long lists of choices)."""
+    kind = draw(st.sampled_from(["known", "known", "pathological"]))
+    if kind == "known":
+        parts = draw(st.sampled_from(KNOWN))[1:].split("/")
+        for index, part in enumerate(parts):
+            change = draw(st.sampled_from(["keep", "match", "wildcard", "span"]))
+            if change == "match":
+                parts[index] = draw(matching_part(part))
+            elif change == "wildcard":
+                parts[index] = part[:draw(st.integers(0, len(part)))] + draw(WILDCARD)
+            elif change == "span" and index:  # '//': any number of parts
+                parts[index] = "/" + part
+        return "/" + "/".join(parts)
+    unit = draw(st.sampled_from(["{,}", "*", "?*", "[!a]", "[a-z]*", "{a,b,c,d,e,f,g,h}", "*{,a}",
+                                 "{" + ",".join(PARAM_NAMES) + "}", "/", "//*"]))
+    prefix = draw(st.sampled_from(["/", "//", "/vj/", "/vj/param/", "/vj/*/", "/*/*/"]))
+    return prefix + unit * draw(st.integers(1, 120)) + draw(st.sampled_from(["", "X", "zoom", "/abs"]))
+
+
+@st.composite
+def patterned(draw) -> bytes:
+    """A message to a pattern, with arguments of any type."""
+    return build(draw(pattern()), *[_argument(draw) for _ in range(draw(st.integers(0, 2)))])
+
+
+@st.composite
+def queries(draw) -> tuple[Query, str]:
+    """A query, or a pattern of queries, asking for its reply at one of ROLES."""
+    address = draw(st.sampled_from(["/vj/state", "/vj/st?te", "/vj/get/*", "/vj/get/[a-m]*", "/vj//get/zoom"])
+                   | st.sampled_from(PARAM_NAMES).map(lambda name: f"/vj/get/{name}"))
+    role = draw(st.sampled_from(ROLES))
+    query = Query(address, role, draw(st.integers(1, 65535)) if role == "any" else 0)
+    return query, "accept" if role in ("sender", "feedback") else "any"
+
+
+@st.composite
+def echoes(draw) -> bytes:
+    """What the engine sends, sent back: a state dump (as a bundle, maybe inside another, maybe
+    with commands beside it), or --osc-out's features."""
+    state = ControlState()
+    state.handle(ControlEvent("tempo", draw(st.floats(MIN_BPM, MAX_BPM))))
+    state.update(1.0, AudioFeatures())
+    if draw(st.booleans()):
+        return bundle([build("/vj/out/bands", ("f", 0.5), ("f", 0.5), ("f", 0.5)), build("/vj/out/phase", ("f", 0.1))])
+    dump = bundle([b.build().dgram for b in state_messages(state.snapshot)])
+    for _ in range(draw(st.integers(0, 2))):
+        dump = bundle([dump] + draw(st.lists(well_formed(), max_size=2)))
+    return dump
 
 
 @st.composite
@@ -293,20 +426,24 @@ def valid_bundle(draw) -> bytes:
 
 raw_bytes = st.one_of(st.binary(max_size=200), st.binary(max_size=200).map(lambda b: b"/" + b),
                       st.binary(max_size=200).map(lambda b: b"#bundle\x00" + b))
-leaves = st.one_of(well_formed(), wrong_arguments(), unknown_address())
+leaves = st.one_of(well_formed(), wrong_arguments(), unknown_address(), patterned())
 
 
 def datagrams():
-    """One (datagram, well_formed) pair of any kind the contract covers."""
+    """One (datagram, expectation) pair of any kind the contract covers (see OscTarget.send)."""
     return st.one_of(
-        well_formed().map(lambda d: (d, True)),
-        valid_bundle().map(lambda d: (d, True)),
-        wrong_arguments().map(lambda d: (d, False)),
-        unknown_address().map(lambda d: (d, False)),
-        mutated(leaves | valid_bundle()).map(lambda d: (d, False)),
-        huge().map(lambda d: (d, False)),
-        nested(leaves).map(lambda d: (d, False)),
-        raw_bytes.map(lambda d: (d, False)),
+        well_formed().map(lambda d: (d, "accept")),
+        valid_bundle().map(lambda d: (d, "accept")),
+        queries(),
+        echoes().map(lambda d: (d, "echo")),
+        wrong_arguments().map(lambda d: (d, "any")),
+        unknown_address().map(lambda d: (d, "any")),
+        patterned().map(lambda d: (d, "any")),
+        st.lists(patterned(), min_size=1, max_size=40).map(lambda ds: (bundle(ds), "any")),
+        mutated(leaves | valid_bundle()).map(lambda d: (d, "any")),
+        huge().map(lambda d: (d, "any")),
+        nested(leaves).map(lambda d: (d, "any")),
+        raw_bytes.map(lambda d: (d, "any")),
     )
 
 

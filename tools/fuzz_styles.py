@@ -10,6 +10,7 @@ import json
 import os
 import struct
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -21,6 +22,7 @@ from vjengine.styles.store import (MAX_WEIGHTS_BYTES, STYLE_FILE, WEIGHTS_FILE, 
                                    save_style, style_meta)
 
 STYLE_KEYS = ("name", "score", "schema", "prompt", "extra")
+MAX_LOAD_SECONDS = 2.0  # a small style loads in milliseconds; a hostile style.toml must not take longer
 
 
 def valid_style_bytes() -> tuple[bytes, bytes]:
@@ -33,10 +35,12 @@ def valid_style_bytes() -> tuple[bytes, bytes]:
 
 
 def check_style_folder(folder: Path) -> str:
-    """Load one folder and assert the contract; returns "loaded" or "refused"."""
+    """Load one folder and assert the contract (within MAX_LOAD_SECONDS); returns "loaded" or "refused"."""
+    started = time.perf_counter()
     try:
         style = load_style(folder)
     except StyleError as exc:
+        assert time.perf_counter() - started < MAX_LOAD_SECONDS, f"refusing took {time.perf_counter() - started:.1f} s"
         message = str(exc)
         assert "\n" not in message and len(message) < 800, message[:2000]
         assert str(folder) in message, message

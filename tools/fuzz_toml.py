@@ -1,10 +1,13 @@
-"""Hypothesis strategies that mutate a TOML file's text: hostile values, dropped and garbage lines."""
+"""Hypothesis strategies that mutate a TOML file's text: hostile values, dropped and garbage lines,
+deep or many dotted keys (quadratic to parse) and sizes around the cap."""
 
 from __future__ import annotations
 
 import json
 
 from hypothesis import strategies as st
+
+from vjengine.tomlfile import MAX_BYTES
 
 TOML_VALUES = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
@@ -20,7 +23,8 @@ TOML_VALUES = st.one_of(
 def toml_cases(draw, base: bytes, keys: tuple[str, ...] = ("name", "extra")) -> bytes:
     """The base file with one mutation: a value replaced, a line dropped or added, nesting, bytes."""
     text = base.decode()
-    kind = draw(st.sampled_from(["keep", "value", "drop", "garbage", "random", "nested", "append"]))
+    kind = draw(st.sampled_from(["keep", "value", "drop", "garbage", "random", "nested", "append", "dotted",
+                                 "sized"]))
     lines = text.splitlines()
     if kind == "value":
         candidates = [i for i, line in enumerate(lines) if " = " in line]
@@ -36,6 +40,17 @@ def toml_cases(draw, base: bytes, keys: tuple[str, ...] = ("name", "extra")) -> 
     elif kind == "nested":
         depth = draw(st.integers(1, 5000))
         return ("x = " + "[" * depth + "]" * depth + "\n").encode() + base
+    elif kind == "dotted":  # one deep dotted key, or many dotted keys, or a deep table header
+        depth = draw(st.integers(1, 6000))
+        shape = draw(st.sampled_from(["deep", "many", "header", "quoted"]))
+        key = draw(st.sampled_from(keys))
+        lines.append({"deep": key + ".a" * depth + " = 1",
+                      "many": "\n".join(f"{key}.k{i} = {i}" for i in range(depth)),
+                      "header": "[" + ".".join(["t"] * depth) + "]",
+                      "quoted": '"a"' + '."a"' * depth + " = 1"}[shape])
+    elif kind == "sized":  # the file padded to just under, at or just over the byte cap
+        pad = MAX_BYTES + draw(st.integers(-40, 40)) - len(text.encode()) - 3
+        lines.append("#" + "x" * max(0, pad))
     elif kind == "append":
         lines.append(f"{draw(st.sampled_from(keys))} = {draw(TOML_VALUES)}")
     return "\n".join(lines).encode("utf-8", errors="surrogatepass")

@@ -1,14 +1,22 @@
-"""The `vjengine` command line: parse, call one subcommand, return its exit code."""
+"""vjengine: a live VJ engine that paints audio-reactive CPPN styles, live or into a video.
+
+Start with `vjengine run` (the live show), `vjengine render SONG.wav -o SONG.mp4` (a video) or
+`vjengine styles` (what there is to show); `vjengine COMMAND --help` explains each command.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import math
+import signal
 import sys
 from pathlib import Path
 
+from vjengine.config import LIMITS, UPSCALERS, AudioConfig, OfflineConfig, RenderConfig, check_number
 from vjengine.errors import InputError
+from vjengine.names import shown
 
 from vjengine.paths import PRESETS as DEFAULT_PRESETS
 from vjengine.paths import STYLES as DEFAULT_STYLES
@@ -26,6 +34,24 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def show_size(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
+
+
+def setting(name: str, scale: float = 1.0):
+    """An argparse type for the config setting `name` (LIMITS gives its range); `scale`: flag units
+    per config unit (1000 for a flag in ms of a setting in seconds)."""
+    def parse(text: str) -> float | int:
+        try:
+            return check_number(name, float(text) / scale)
+        except (ValueError, InputError):
+            low, high = (limit * scale for limit in LIMITS[name])
+            raise argparse.ArgumentTypeError(f"{text!r}: expected a number from {low:g} to {high:g}") from None
+
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
+
+
 def parse_param(text: str) -> tuple[str, float]:
     """"zoom=1.5" -> ("zoom", 1.5), checked against the parameter schema."""
     from vjengine.control.params import SPECS
@@ -35,9 +61,17 @@ def parse_param(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"--param {text!r}: unknown parameter (expected one of "
                                          f"{', '.join(SPECS)})")
     try:
-        return name, float(value)
+        number = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--param {text!r}: expected NAME=NUMBER") from None
+        number = math.nan
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"--param {text!r}: expected NAME=NUMBER, a finite number")
+    return name, number
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so that a stopped render deletes its partial file."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def cmd_styles(args: argparse.Namespace) -> int:
@@ -66,26 +100,29 @@ def cmd_styles(args: argparse.Namespace) -> int:
     print(f"{'slug':<22} {'name':<24} {'method':<16} {'score':>7}  prompt")
     for entry in entries:
         if isinstance(entry, Style):
-            print(f"{entry.slug:<22} {entry.name:<24} {str(entry.meta.get('method', '')):<16} "
-                  f"{float(entry.meta.get('score', 0.0)):>7.4f}  "
-                  f"{entry.prompt or entry.meta.get('description', '')}")
+            print(shown(f"{entry.slug:<22} {entry.name:<24} {str(entry.meta.get('method', '')):<16} "
+                        f"{float(entry.meta.get('score', 0.0)):>7.4f}  "
+                        f"{entry.prompt or entry.meta.get('description', '')}"))
         else:
             failures += 1
-            print(f"invalid: {entry}", file=sys.stderr)
+            print(shown(f"invalid: {entry}"), file=sys.stderr)
     return 1 if failures else 0
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Causal beat/onset/tempo analysis of a file, exactly as the live engine computes it."""
-    from vjengine.audio.analysis import AnalysisConfig
+    from vjengine.audio.analysis import MAX_BEAT_LOOKAHEAD, AnalysisConfig
     from vjengine.audio.filesource import decode
     from vjengine.audio.timeline import analyze_samples
 
-    config = AnalysisConfig(tracker=args.tracker)
+    if args.latency is not None and not 0.0 <= args.latency <= 1000.0 * MAX_BEAT_LOOKAHEAD:
+        raise InputError(f"--latency {args.latency}: expected 0..{1000.0 * MAX_BEAT_LOOKAHEAD:g} ms")
+    config = AnalysisConfig(tracker=args.tracker, **({} if args.latency is None else
+                                                     {"beat_lookahead": args.latency / 1000.0}))
     samples = decode(args.audio, config.samplerate)
     timeline = analyze_samples(samples, config)
     result = {"file": str(args.audio), "samplerate": config.samplerate, "hop_size": config.hop_size,
-              **timeline.to_json()}
+              "beat_lookahead": config.beat_lookahead, **timeline.to_json()}
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     print(f"{args.audio}: {len(timeline.beats)} beats, {len(timeline.onsets)} onsets, "
@@ -104,16 +141,33 @@ def first_style(root: Path) -> str:
     raise InputError(f"{root}: no loadable styles (make one with `vjengine train`)")
 
 
+def autopilot_styles(enabled: bool, root: Path) -> tuple:
+    """With --autopilot, every loadable style in the styles folder; else none."""
+    from vjengine.styles.store import Style, list_styles
+
+    if not enabled:
+        return ()
+    return tuple(entry for entry in list_styles(root) if isinstance(entry, Style))
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """Render an audio file to an MP4 through the live frame path."""
+    from vjengine.render.encoder import check_output
+
+    check_output(args.output, args.audio)  # before anything is loaded or written
+    exit_on_sigterm()
     from vjengine.show.offline import RenderJob, render_file
     from vjengine.styles.store import find_style
 
+    if args.autopilot and args.style_b:
+        raise InputError("--autopilot chooses the styles itself: leave out --style-b")
     style_a = find_style(args.styles, args.style or first_style(args.styles))
     style_b = find_style(args.styles, args.style_b) if args.style_b else None
     job = RenderJob(audio=args.audio, output=args.output, style_a=style_a, style_b=style_b,
                     xfade_beats=args.xfade_beats, size=args.size, fps=args.fps,
-                    render_scale=args.render_scale, backend=args.backend, params=dict(args.param))
+                    render_scale=args.render_scale, backend=args.backend, upscale=args.upscale,
+                    params=dict(args.param), autopilot=autopilot_styles(args.autopilot, args.styles),
+                    seed=args.seed)
     path = render_file(job, show_progress=not args.quiet)
     print(f"wrote {path}")
     return 0
@@ -124,21 +178,37 @@ def cmd_devices(args: argparse.Namespace) -> int:
     from vjengine.audio.capture import input_devices
 
     devices = input_devices()
+    print("audio inputs (--input INDEX or a part of the name):")
     if not devices:
-        print("no audio input devices (the engine will loop the demo track)")
+        print("  none (the engine will loop the demo track)")
     for device in devices:
         print(f"{device.index:>3}  {device.name:<32} {device.channels:>2} ch  "
               f"{device.samplerate:>7.0f} Hz  {device.hostapi}")
+    from vjengine.render.window import DisplayError, init_glfw, monitors
+
+    print("monitors (--monitor INDEX):")
+    try:
+        init_glfw()
+    except DisplayError as exc:
+        print(f"  none: {exc}")
+        return 0
+    for index, (name, size) in enumerate(monitors()):
+        print(f"{index:>3}  {name:<32} {show_size(size)}")
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The live show."""
     import faulthandler
-    import signal
+    import gc
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
-    return engine_from_args(args).run()
+    show = engine_from_args(args)
+    for ending in (signal.SIGTERM, signal.SIGHUP):  # systemd, `kill`, a closed terminal: end as Esc does
+        signal.signal(ending, show.stop)
+    code = show.run()
+    gc.freeze()  # everything is closed: spare the exit a collection of torch's heap (seconds)
+    return code
 
 
 def engine_from_args(args: argparse.Namespace):
@@ -151,28 +221,37 @@ def engine_from_args(args: argparse.Namespace):
     from vjengine.render.outputs.options import build_outputs
     from vjengine.show.live import LiveShow
 
-    if args.latency is not None and not 0.0 <= args.latency <= 150.0:
-        raise InputError(f"--latency {args.latency}: expected 0..150 ms")
     config = EngineConfig.from_toml(args.config) if args.config else EngineConfig()
-    audio = replace(config.audio, **{k: v for k, v in {
-        "input": args.input, "samplerate": args.samplerate, "gain": args.gain}.items() if v is not None})
+
+    def given(**values):  # the options given on the command line; the rest keep the config's
+        return {name: value for name, value in values.items() if value is not None}
+
+    audio = replace(config.audio, **given(input=args.input, samplerate=args.samplerate, gain=args.gain))
     if args.channel is not None:
         audio = replace(audio, channel=None if args.channel == "mix" else int(args.channel))
-    render = replace(config.render, **{k: v for k, v in {
-        "size": args.size, "monitor": args.monitor, "fps": args.fps, "render_scale": args.render_scale,
-        "backend": args.backend, "latency": None if args.latency is None else args.latency / 1000.0,
-    }.items() if v is not None})
+    render = replace(config.render, **given(size=args.size, monitor=args.monitor, fps=args.fps,
+                                            render_scale=args.render_scale,
+                                            min_render_scale=args.min_render_scale, upscale=args.upscale,
+                                            backend=args.backend, latency=args.latency))
     render = replace(render, fullscreen=render.fullscreen or args.fullscreen,
                      preview=render.preview or args.preview, hud=render.hud or args.hud,
                      vsync=render.vsync and not args.no_vsync,
                      adaptive=render.adaptive and not args.fixed_scale)
-    config = replace(config, audio=audio, render=render, styles_dir=args.styles,
-                     style_a=args.style or config.style_a, style_b=args.style_b or config.style_b,
-                     frames=args.frames, screenshot=args.screenshot, record=args.record,
-                     journal=args.journal, snapshots=args.snapshots, snapshot_every=args.snapshot_every,
-                     telemetry=args.telemetry, params={**config.params, **dict(args.param)})
+    config = replace(config, audio=audio, render=render, params={**config.params, **dict(args.param)},
+                     **given(styles_dir=args.styles, style_a=args.style, style_b=args.style_b,
+                             frames=args.frames, screenshot=args.screenshot, record=args.record,
+                             journal=args.journal, snapshots=args.snapshots,
+                             snapshot_every=args.snapshot_every, telemetry=args.telemetry))
     front_end = AudioFrontEnd(config.audio, config.render.latency)
     control = build_control(args, front_end.clock, styles_dir=config.styles_dir)
+    if args.autopilot:
+        from vjengine.control.autopilot import Autopilot
+        from vjengine.styles.descriptors import measure
+
+        styles = autopilot_styles(args.autopilot, config.styles_dir)
+        control.state.autopilot = Autopilot({style.slug: measure(style) for style in styles}, seed=args.seed,
+                                            beats_per_bar=control.state.beats_per_bar)
+        control.settings["autopilot"] = control.state.autopilot.settings()  # recorded in a journal
     outputs = build_outputs(args, config.render.fps)
     return LiveShow(config, control, front_end, outputs)
 
@@ -185,10 +264,12 @@ def parse_channel(text: str) -> str:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Re-render a show journal."""
+    from vjengine.render.encoder import check_output
+
+    check_output(args.output, args.journal)
+    exit_on_sigterm()
     from vjengine.show.replay import ReplayJob, replay
 
-    if args.fps is not None and not 1.0 <= args.fps <= 240.0:
-        raise InputError(f"--fps {args.fps}: expected 1..240")
     job = ReplayJob(journal=args.journal, output=args.output, styles_dir=args.styles, size=args.size,
                     fps=args.fps, backend=args.backend, frames_dir=args.frames_dir)
     print(f"wrote {replay(job, show_progress=not args.quiet)}")
@@ -225,21 +306,21 @@ def cmd_presets(args: argparse.Namespace) -> int:
     for name, scene in scenes:
         if isinstance(scene, PresetError):
             failures += 1
-            print(f"invalid: {scene}", file=sys.stderr)
+            print(shown(f"invalid: {scene}"), file=sys.stderr)
             continue
         styles = "-" if scene.style_a is None else " / ".join(filter(None, (scene.style_a, scene.style_b)))
         params, routes = ("-" if part is None else str(len(part)) for part in (scene.params, scene.routes))
         move = scene.transition
         transition = "-" if move is None else f"{move.beats:g} beats, {move.quantise}, {move.mode}"
-        print(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}")
+        print(shown(f"{name:<18} {scene.name:<18} {styles:<28} {params:>6} {routes:>6}  {transition}"))
     print(f"\n{'MIDI map':<18} {'name':<28} {'CCs':>4} {'buttons':>7} {'notes':>5}  ports matched")
     for name, midi_map in midi_maps:
         if isinstance(midi_map, PresetError):
             failures += 1
-            print(f"invalid: {midi_map}", file=sys.stderr)
+            print(shown(f"invalid: {midi_map}"), file=sys.stderr)
             continue
-        print(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
-              f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}")
+        print(shown(f"{name:<18} {midi_map.name:<28} {len(midi_map.cc):>4} {len(midi_map.buttons):>7} "
+                    f"{len(midi_map.notes):>5}  {', '.join(midi_map.match) or '(default map)'}"))
     return 1 if failures else 0
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -249,15 +330,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     return run(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from vjengine.control.options import add_control_options
-    from vjengine.render.outputs.options import add_output_options
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (given the command about to run) one where only that command's
+    options are added, so that no other command's imports are paid for."""
+    def wanted(name: str) -> bool:
+        return command is None or command == name
 
-    from vjengine.audio.analysis import TRACKERS, AnalysisConfig
-
-    parser = argparse.ArgumentParser(prog="vjengine", description=__doc__)
+    audio, render, offline = AudioConfig(), RenderConfig(), OfflineConfig()
+    parser = argparse.ArgumentParser(prog="vjengine", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("styles", help="list styles and their scores")
     p.add_argument("--dir", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
@@ -267,68 +350,95 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_styles)
 
     p = sub.add_parser("run", help="the live show: line-in audio -> CPPN -> window")
-    p.add_argument("--config", type=Path, help="engine config TOML ([audio], [render], ...)")
-    p.add_argument("--input", help="audio input: device index or name substring, 'demo', or an audio "
-                   "file to loop (default: the system default input, else the demo track)")
-    p.add_argument("--samplerate", type=int, help="input sample rate (default 44100)")
+    p.add_argument("--config", type=Path, help="engine config TOML ([audio], [render], ...); "
+                   "options given here override it")
+    p.add_argument("--input", help="audio input: device index or name substring (see `vjengine devices`), "
+                   "'demo', or an audio file to loop (default: the system default input, else the demo track)")
+    p.add_argument("--samplerate", type=setting("samplerate"),
+                   help=f"input sample rate (default {audio.samplerate})")
     p.add_argument("--channel", type=parse_channel, help="input channel number, or 'mix' (default)")
-    p.add_argument("--gain", type=float, help="input gain (default 1.0)")
+    p.add_argument("--gain", type=setting("gain"), help=f"input gain (default {audio.gain:g})")
     p.add_argument("--style", help="style A (default: the first style)")
     p.add_argument("--style-b", help="style B")
-    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")
-    p.add_argument("--size", type=parse_size, help="window WIDTHxHEIGHT (default 1280x720)")
+    p.add_argument("--styles", type=Path, help="styles folder (default: styles)")
+    p.add_argument("--size", type=parse_size, help=f"window WIDTHxHEIGHT (default {show_size(render.size)})")
     p.add_argument("--fullscreen", action="store_true", help="fullscreen on the output monitor")
-    p.add_argument("--monitor", type=int, help="output monitor index (see `vjengine devices`)")
+    p.add_argument("--monitor", type=setting("monitor"),
+                   help="output monitor index (default: the primary; `vjengine devices` lists them)")
     p.add_argument("--preview", action="store_true", help="a preview window with the HUD")
     p.add_argument("--hud", action="store_true", help="show the HUD on the output from the start")
-    p.add_argument("--fps", type=float, help="target frame rate (default 60)")
-    p.add_argument("--render-scale", type=float, help="starting CPPN scale of the output (default 0.25)")
+    p.add_argument("--fps", type=setting("fps"), help=f"target frame rate (default {render.fps:g})")
+    p.add_argument("--render-scale", type=setting("render_scale"),
+                   help=f"starting CPPN scale of the output (default {render.render_scale:g})")
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
+    p.add_argument("--min-render-scale", type=setting("min_render_scale"),
+                   help=f"lowest CPPN scale the adaptive resolution may choose (default {render.min_render_scale:g})")
+    p.add_argument("--upscale", choices=("auto", *UPSCALERS),
+                   help=f"CPPN -> output upscale (default {render.upscale}: edge, bilinear on a software renderer)")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
-    p.add_argument("--backend", help="CPPN backend: auto, cuda, glsl, cpu, reference")
-    p.add_argument("--latency", type=float, help="render this many ms ahead of the analysed audio to cover input, render "
-                   "and display latency (default 50, at most 150)")
+    p.add_argument("--backend", help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {render.backend})")
+    p.add_argument("--latency", type=setting("latency", scale=1000.0), metavar="MS",
+                   help="render this many ms ahead of the analysed audio to cover input, render and "
+                   f"display latency (default {render.latency * 1000:g}, at most {LIMITS['latency'][1] * 1000:g})")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
-    p.add_argument("--frames", type=int, help="stop after N frames (check mode)")
+    p.add_argument("--frames", type=setting("frames"), help="stop after N frames (check mode)")
     p.add_argument("--screenshot", type=Path, help="save the last frame as PNG when stopping")
     p.add_argument("--record", type=Path, help="record the output with the input audio to an MP4")
     p.add_argument("--journal", type=Path, help="write a show journal (.vjshow) for `vjengine replay`")
     p.add_argument("--snapshots", type=Path, help="save every --snapshot-every'th frame as PNG here")
-    p.add_argument("--snapshot-every", type=int, default=0, metavar="N", help="snapshot period in frames")
+    p.add_argument("--snapshot-every", type=setting("snapshot_every"), metavar="N",
+                   help="snapshot period in frames (default 0: none)")
     p.add_argument("--telemetry", type=Path, help="append engine stats as JSON lines to this file")
-    add_control_options(p)
-    add_output_options(p)
+    p.add_argument("--autopilot", action="store_true",
+                   help="change styles with the song's sections (all styles in --styles)")
+    p.add_argument("--seed", type=int, default=0, help="the autopilot's random seed (default 0)")
+    if wanted("run"):
+        from vjengine.control.options import add_control_options
+        from vjengine.render.outputs.options import add_output_options
+
+        add_control_options(p)
+        add_output_options(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("devices", help="list audio inputs")
+    p = sub.add_parser("devices", help="list audio inputs and monitors")
     p.set_defaults(func=cmd_devices)
 
     p = sub.add_parser("render", help="render an audio file to an MP4 with that audio")
     p.add_argument("audio", type=Path, help="audio file (wav, flac, mp3, ogg, ...)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="output .mp4 (never the input; an existing file is replaced when done)")
     p.add_argument("--style", help="style A (default: the first style)")
     p.add_argument("--style-b", help="style B: the render swings A -> B -> A in time with the beat")
-    p.add_argument("--xfade-beats", type=float, default=8.0, help="beats per A->B swing (default 8)")
-    p.add_argument("--size", type=parse_size, default=(1920, 1080), help="output WIDTHxHEIGHT")
-    p.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
-    p.add_argument("--render-scale", type=float, default=0.25,
-                   help="CPPN resolution as a fraction of the output (default 0.25)")
-    p.add_argument("--backend", default="auto", help="CPPN backend: auto, cuda, glsl, cpu, reference")
+    p.add_argument("--xfade-beats", type=setting("xfade_beats"), default=offline.xfade_beats,
+                   help=f"beats per A->B swing (default {offline.xfade_beats:g})")
+    p.add_argument("--size", type=parse_size, default=offline.size,
+                   help=f"output WIDTHxHEIGHT (default {show_size(offline.size)})")
+    p.add_argument("--fps", type=setting("fps"), default=offline.fps,
+                   help=f"frames per second (default {offline.fps:g})")
+    p.add_argument("--render-scale", type=setting("render_scale"), default=offline.render_scale,
+                   help=f"CPPN resolution as a fraction of the output (default {offline.render_scale:g})")
+    p.add_argument("--backend", default=offline.backend,
+                   help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {offline.backend})")
+    p.add_argument("--upscale", choices=("auto", *UPSCALERS), default=offline.upscale,
+                   help=f"CPPN -> output upscale (default {offline.upscale}: edge, bilinear on a software renderer)")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
-    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")
+    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--autopilot", action="store_true",
+                   help="change styles with the song's sections (all styles in --styles)")
+    p.add_argument("--seed", type=int, default=0, help="the autopilot's random seed (default 0)")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("replay", help="re-render a show journal (.vjshow) at any size and frame rate")
     p.add_argument("journal", type=Path, help="a .vjshow file (or its .parts folder after a crash)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output .mp4 (never the journal)")
     p.add_argument("--size", type=parse_size, help="output WIDTHxHEIGHT (default: the live size)")
-    p.add_argument("--fps", type=float,
+    p.add_argument("--fps", type=setting("fps"),
                    help="re-time to this frame rate (default: every live frame, exactly as shown)")
     p.add_argument("--backend", help="CPPN backend (default: the one the show used)")
-    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")
+    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
     p.add_argument("--frames-dir", type=Path, help="also write every rendered frame as PNG here")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_replay)
@@ -338,14 +448,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, required=True, help="output shader, e.g. style.frag")
     p.add_argument("--host", choices=["glsl", "touchdesigner", "shadertoy"], default="glsl",
                    help="what the shader plugs into (default: glsl, any OpenGL 3.3 host)")
-    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder")
+    p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
     p.set_defaults(func=cmd_export_glsl)
 
     p = sub.add_parser("analyze", help="causal beats, onsets and tempo of an audio file")
-    p.add_argument("audio", type=Path)
+    p.add_argument("audio", type=Path, help="audio file (wav, flac, mp3, ogg, ...)")
     p.add_argument("--json", type=Path, help="write beats/onsets/tempo to this JSON file")
-    p.add_argument("--tracker", choices=sorted(TRACKERS), default=AnalysisConfig.tracker,
-                   help=f"beat tracker (default: {AnalysisConfig.tracker})")
+    if wanted("analyze"):
+        from vjengine.audio.analysis import TRACKERS, AnalysisConfig
+
+        p.add_argument("--tracker", choices=sorted(TRACKERS), default=AnalysisConfig.tracker,
+                       help=f"beat tracker (default: {AnalysisConfig.tracker})")
+        p.add_argument("--latency", type=float, help="report each beat this many ms before it sounds, as "
+                       f"`run --latency` does (default {1000 * AnalysisConfig.beat_lookahead:g}, at most 150)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("presets", help="list scenes and MIDI maps")
@@ -355,22 +470,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the README's OSC address and MIDI map tables, generated from the schema")
     p.set_defaults(func=cmd_presets)
 
-    from vjengine.train.command import add_arguments as add_train_arguments
-
     p = sub.add_parser("train", help="train a style from a prompt, an image or a mood board")
-    add_train_arguments(p)
+    if wanted("train"):
+        from vjengine.train.command import add_arguments as add_train_arguments
+
+        add_train_arguments(p)
     p.set_defaults(func=cmd_train)
     return parser
 
 
+def command_in(argv: list[str]) -> str:
+    """The subcommand argv names (the first word that is not an option), or "" for none."""
+    return next((word for word in argv if not word.startswith("-")), "")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(command_in(argv)).parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"vjengine: {exc}", file=sys.stderr)
+        print(shown(f"vjengine: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -21,6 +21,8 @@ from vjengine.model.coords import CoordinateTransform
 TIME_PERIOD = 16.0  # seconds of scene time for one turn of the slow time phase (at speed 1)
 STROBE_SECONDS = 0.04  # how long one strobe flash lasts
 MAX_FLASH_HZ = 3.0  # photosensitivity limit for flashes and strobes
+# At energy 0 with energy_follow 1: how much darker, less saturated and slower the picture is.
+CALM_BRIGHTNESS, CALM_SATURATION, CALM_SPEED = 0.3, 0.4, 1.0
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,11 @@ class SceneState:
     time: float = 0.0
     angle: float = 0.0
 
-    def advanced(self, dt: float, params: dict[str, float]) -> "SceneState":
-        return SceneState(self.time + dt * params["speed"],
-                          self.angle + dt * params["spin"] * 2 * math.pi / 10.0)
+    def advanced(self, dt: float, params: dict[str, float], drive: float = 1.0) -> "SceneState":
+        """dt later; `drive` (see drive()) slows the scene's time and spin when the music is calm."""
+        pace = dt * (1.0 - CALM_SPEED * (1.0 - drive))
+        return SceneState(self.time + pace * params["speed"],
+                          self.angle + pace * params["spin"] * 2 * math.pi / 10.0)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ class FrameInputs:
     post: PostParams
 
 
+def drive(features: AudioFeatures, params: dict[str, float]) -> float:
+    """1 in the music's loud parts, down to 1 - energy_follow in silence or a deep breakdown."""
+    return 1.0 - params["energy_follow"] * (1.0 - features.energy)
+
+
 def flash_allowed(features: AudioFeatures) -> bool:
     """Whether the current beat may flash: beats are thinned so flashes stay <= MAX_FLASH_HZ."""
     if features.period <= 0:
@@ -73,7 +82,7 @@ def conditioning_vector(features: AudioFeatures, params: dict[str, float], t: fl
     """The CPPN's per-frame input, in the order of model.conditioning.LAYOUT."""
     reactivity = params["reactivity"]
     time_phase = 2 * math.pi * scene.time / TIME_PERIOD
-    beat_phase = 2 * math.pi * features.beat_phase(t)
+    beat_phase = 2 * math.pi * scale.phase(features, t)
     values = {
         "time_sin": math.sin(time_phase), "time_cos": math.cos(time_phase),
         "beat_sin": math.sin(beat_phase), "beat_cos": math.cos(beat_phase),
@@ -86,8 +95,12 @@ def conditioning_vector(features: AudioFeatures, params: dict[str, float], t: fl
 
 def modulate(features: AudioFeatures, params: dict[str, float], t: float,
              scene: SceneState = SceneState()) -> FrameInputs:
-    """Frame inputs at audio time t from the latest features, current parameters and scene state."""
-    beat = envelope(t, features.beat_t, BEAT_DECAY)
+    """Frame inputs at audio time t from the latest features, current parameters and scene state.
+
+    The beat's zoom pulse, flash and strobe shrink with the square of drive(), and the colour
+    darkens and pales with it: a breakdown is calm, silence is dark and still."""
+    calm = 1.0 - drive(features, params)
+    beat = envelope(t, features.beat_t, BEAT_DECAY) * (1.0 - calm) ** 2
     may_flash = flash_allowed(features)
     zoom = params["zoom"] * (1.0 + params["beat_zoom"] * beat * params["reactivity"])
     transform = CoordinateTransform(
@@ -97,9 +110,10 @@ def modulate(features: AudioFeatures, params: dict[str, float], t: float,
     strobe_on = may_flash and math.isfinite(features.beat_t) and 0.0 <= t - features.beat_t < STROBE_SECONDS
     flash = params["flash"] * beat if may_flash else 0.0
     if strobe_on:
-        flash = max(flash, params["strobe"])
+        flash = max(flash, params["strobe"] * (1.0 - calm) ** 2)
     post = PostParams(
-        hue=params["hue"], saturation=params["saturation"], brightness=params["brightness"],
+        hue=params["hue"], saturation=params["saturation"] * (1.0 - CALM_SATURATION * calm),
+        brightness=params["brightness"] - CALM_BRIGHTNESS * calm,
         contrast=params["contrast"], trails=params["trails"], kaleido=int(params["kaleido"]),
         kaleido_angle=scene.angle * 0.5, flash=min(flash, 1.0),
     )
@@ -143,5 +157,5 @@ class Modulator:
              routes: Iterable[Route] = ()) -> FrameInputs:
         """The inputs of the frame at audio time t, dt after the previous one."""
         routed = apply_routes(params, routes, features, t)
-        self.scene = self.scene.advanced(dt, routed)
+        self.scene = self.scene.advanced(dt, routed, drive(features, routed))
         return modulate(features, routed, t, self.scene)

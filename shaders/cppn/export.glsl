@@ -9,19 +9,20 @@
 //   uOnset          onset envelope, 0..1 (1 at an onset, decaying)
 //   uView           zoom (0, as an unset uniform reads, counts as 1), rotation (radians),
 //                   pan x, pan y (in units of the short half-side)
-//   uSymmetry       0 none, 1 mirror left/right, 2 mirror both axes, n >= 3 an n-fold kaleidoscope
+//   uSymmetry       0 none, 1 mirror left/right, 2 mirror both axes, n >= 3 an n-fold kaleidoscope$extra_inputs
 // $wiring
 $preamble
 precision highp float;
 precision highp int;
 
 #define WIDTH4 $width4
+const int IN4 = $in4;  // layer 1's inputs (x, y, r, the conditioning slots) in groups of four
 const int DEPTH = $depth;
 const float TIME_PERIOD = $period;
 
 // The weights, four floats a texel, in chunks of 256 texels (compilers slow down with the square
-// of a constant array's length). Layer 1 as a dense layer from the 12 inputs (x, y, r and the 9
-// conditioning values), the hidden layers, then the output layer: each is ceil(out/4) runs of
+// of a constant array's length). Layer 1 as a dense layer from its 4 * IN4 inputs (x, y, r, the
+// conditioning values, zeros), the hidden layers, then the output layer: each is ceil(out/4) runs of
 // ceil(in/4) 4x4 blocks (texel 4i + c of run j holds input 4i + c's weights to outputs
 // 4j..4j+3), then ceil(out/4) bias texels. Widths are padded to a multiple of 32 with zeros.
 $weights
@@ -56,14 +57,12 @@ vec4 cppn_style(vec2 fragCoord) {
                          int(uSymmetry + 0.5));
     float time_phase = 2.0 * PI * iTime / TIME_PERIOD;
     float beat_phase = 2.0 * PI * uBeatPhase;
-    int src = WIDTH4;  // the 12 inputs wait in the second half of h
-    h[src] = vec4(p, sin(time_phase));
-    h[src + 1] = vec4(cos(time_phase), sin(beat_phase), cos(beat_phase), uBands.x);
-    h[src + 2] = vec4(uBands.yz, uOnset, uBands.w);
+    int src = WIDTH4;  // layer 1's inputs, in the layout's order, wait in the second half of h
+$fill_inputs
     for (int j = zero; j < w4; ++j) {
-        h[j] = sin(dense_run(fetch(12 * w4 + j), 12 * j, src, 3, zero));
+        h[j] = sin(dense_run(fetch(4 * IN4 * w4 + j), 4 * IN4 * j, src, IN4, zero));
     }
-    int base = 13 * w4;
+    int base = (4 * IN4 + 1) * w4;
     src = 0;
     for (int layer = 1 + zero; layer < DEPTH; ++layer) {
         int dst = WIDTH4 - src;

@@ -14,7 +14,9 @@ import aubio
 import numpy as np
 
 from vjengine.audio.beat_tracker import PredictiveBeatTracker
+from vjengine.audio.energy import EnergyMeter
 from vjengine.audio.features import AudioFeatures
+from vjengine.audio.structure import StructureTracker
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +124,9 @@ class Analyzer:
         self._band_masks = {name: (freqs >= lo) & (freqs < hi) for name, (lo, hi) in BANDS_HZ.items()}
         hop_seconds = config.hop_size / config.samplerate
         self._bands = {name: _Smoother(hop_seconds) for name in BANDS_HZ}
+        self._energy = EnergyMeter(hop_seconds)
         self._energy_floor = 1e-6 * config.window_size
+        self.structure = StructureTracker(config.samplerate, config.window_size, config.hop_size)
         self._samples_done = 0
         self.features = AudioFeatures(tempo_source=self.tracker.name)
 
@@ -150,13 +154,18 @@ class Analyzer:
         if beat is not None:
             beat_t, beat_count = beat, beat_count + 1
         bands = self._bands
+        mean_square = float(np.mean(np.square(hop)))
+        energy = self._energy.update(mean_square)
+        section = self.structure.update(power, mean_square, t_end)
         self.features = AudioFeatures(
-            t=t_end, rms=float(np.sqrt(np.mean(np.square(hop)))),
+            t=t_end, rms=float(np.sqrt(mean_square)), energy=energy,
             bass=bands["bass"].relative, mid=bands["mid"].relative, treble=bands["treble"].relative,
             bass_att=bands["bass"].attenuated, mid_att=bands["mid"].attenuated,
             treble_att=bands["treble"].attenuated,
             onset_t=onset_t, beat_t=beat_t, onset_count=onset_count, beat_count=beat_count,
             bpm=self.tracker.bpm, confidence=self.tracker.confidence, tempo_source=self.tracker.name,
+            section=section.index, section_start=section.start, section_kind=section.kind,
+            energy_class=self.structure.energy_class, trend=self.structure.trend,
         )
         return self.features
 
@@ -173,13 +182,11 @@ class AnalysisThread(threading.Thread):
     STALL_SECONDS = 0.3
     LEVEL_HALF_LIFE = 0.3  # the level meter holds peaks and falls by half in this many seconds
 
-    def __init__(self, source, analyzer: Analyzer, gain: float = 1.0,
-                 on_features: Callable[[AudioFeatures, AudioFeatures], None] | None = None):
+    def __init__(self, source, analyzer: Analyzer, gain: float = 1.0):
         super().__init__(daemon=True, name="analysis")
         self.source = source
         self.analyzer = analyzer
         self.gain = gain
-        self.on_features = on_features
         # Called with every hop analysed (after mix and gain; silence while the input is lost),
         # e.g. by a recorder or a show journal. Runs on this thread: copy, queue, return.
         self.taps: list[Callable[[np.ndarray], None]] = []
@@ -205,12 +212,9 @@ class AnalysisThread(threading.Thread):
     def _publish(self, hop: np.ndarray, wall: float) -> None:
         for tap in self.taps:
             tap(hop)
-        previous = self.analyzer.features
         features = self.analyzer.process(hop)
         self.hops += 1
         self._published = (features, wall, self.hops)
-        if self.on_features is not None:
-            self.on_features(previous, features)
 
     def run(self) -> None:
         hop_size = self.analyzer.config.hop_size

@@ -16,6 +16,7 @@ class AudioFeatures:
 
     t: float = 0.0
     rms: float = 0.0
+    energy: float = 0.0  # loudness against the song's loud parts, 0..1 (audio.energy)
     bass: float = 1.0
     mid: float = 1.0
     treble: float = 1.0
@@ -29,6 +30,11 @@ class AudioFeatures:
     bpm: float = 0.0
     confidence: float = 0.0
     tempo_source: str = "none"
+    section: int = 0  # index of the song section (audio.structure), 0 from the start
+    section_start: float = 0.0  # stream time the section began
+    section_kind: str = "start"  # how it began: start, drop, breakdown, change
+    energy_class: str = "low"  # low, mid, high
+    trend: str = "steady"  # build while the loudness keeps rising
 
     @property
     def period(self) -> float:
@@ -49,12 +55,13 @@ class AudioFeatures:
             return 1.0 + (value - 1.0) * k
 
         return AudioFeatures(
-            t=self.t, rms=self.rms * k,
+            t=self.t, rms=self.rms * k, energy=self.energy * k,
             bass=ease(self.bass), mid=ease(self.mid), treble=ease(self.treble),
             bass_att=ease(self.bass_att), mid_att=ease(self.mid_att), treble_att=ease(self.treble_att),
             onset_t=self.onset_t, beat_t=self.beat_t, onset_count=self.onset_count,
             beat_count=self.beat_count, bpm=self.bpm, confidence=self.confidence * k,
-            tempo_source=self.tempo_source,
+            tempo_source=self.tempo_source, section=self.section, section_start=self.section_start,
+            section_kind=self.section_kind, energy_class=self.energy_class, trend=self.trend,
         )
 
 

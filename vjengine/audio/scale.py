@@ -4,9 +4,13 @@
 | --- | --- | --- | --- |
 | `bass`, `mid`, `treble` | silence in the band | 0.5: the band's running average | twice the average or more |
 | `level` | -60 dBFS or quieter | 0 | 0 dBFS |
+| `energy` | silence, or 20 dB under the song's loud parts | 0 | as loud as the song's loud parts |
 | `onset` | long after an onset | 0 | at an onset, falling to 1/e in 0.15 s |
 | `beat` | long after a beat | 0 | on a beat, falling to 1/e in 0.12 s |
 | `phase` | on a beat | 0 | rising through the beat toward the next |
+
+The phase holds at 0 once the tracker has missed HOLD_BEATS beats (silence, no clear pulse), so
+the picture settles instead of pulsing on to a beat that has gone.
 
 Bands are the attack/release smoothed energies (`*_att`). `reactivity` stretches bands, level and
 onset away from rest (0 holds them there): the CPPN's conditioning uses the show's reactivity
@@ -22,16 +26,19 @@ from vjengine.audio.features import AudioFeatures
 ONSET_DECAY = 0.15  # seconds for the onset envelope to fall to 1/e
 BEAT_DECAY = 0.12  # seconds for the beat envelope (zoom pulse, flash) to fall to 1/e
 LEVEL_FLOOR_DB = -60.0
+HOLD_BEATS = 2  # beats without a new one from the tracker before the phase holds (an integer: no jump)
 FEATURES = {
     "bass": "bass energy: 0.5 at its running average, 1 at twice it",
     "mid": "mid energy: 0.5 at its running average, 1 at twice it",
     "treble": "treble energy: 0.5 at its running average, 1 at twice it",
     "level": f"loudness, {LEVEL_FLOOR_DB:g} dB -> 0 to 0 dB -> 1",
+    "energy": "loudness against the song's loud parts: 1 in the groove, 0 in silence or a deep breakdown",
     "onset": "onset envelope: 1 at an onset, decaying",
     "beat": "beat envelope: 1 on the beat, decaying",
     "phase": "position within the beat, rising 0 -> 1",
 }
-REST = {"bass": 0.5, "mid": 0.5, "treble": 0.5, "level": 0.0, "onset": 0.0, "beat": 0.0, "phase": 0.0}
+REST = {"bass": 0.5, "mid": 0.5, "treble": 0.5, "level": 0.0, "energy": 0.0, "onset": 0.0, "beat": 0.0,
+        "phase": 0.0}
 
 
 def envelope(t: float, event_t: float, decay: float) -> float:
@@ -57,11 +64,18 @@ def onset(features: AudioFeatures, t: float, reactivity: float = 1.0) -> float:
     return min(reactivity * envelope(t, features.onset_t, ONSET_DECAY), 1.0)
 
 
+def phase(features: AudioFeatures, t: float) -> float:
+    """The beat phase at time t, held at 0 from HOLD_BEATS periods after the last beat on."""
+    if features.period <= 0 or t - features.beat_t >= HOLD_BEATS * features.period:
+        return 0.0
+    return features.beat_phase(t)
+
+
 def scaled(features: AudioFeatures, t: float, reactivity: float = 1.0) -> dict[str, float]:
     """Every feature of the table above at time t."""
     return {
         "bass": band(features.bass_att, reactivity), "mid": band(features.mid_att, reactivity),
         "treble": band(features.treble_att, reactivity), "level": level(features.rms, reactivity),
-        "onset": onset(features, t, reactivity), "beat": envelope(t, features.beat_t, BEAT_DECAY),
-        "phase": features.beat_phase(t),
+        "energy": features.energy, "onset": onset(features, t, reactivity),
+        "beat": envelope(t, features.beat_t, BEAT_DECAY), "phase": phase(features, t),
     }

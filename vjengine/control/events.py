@@ -21,6 +21,9 @@ clock (the same clock as the frame time), which tap tempo and MIDI clock rely on
 | `midi/cc` | (port, channel, control, value) | a raw control change, mapped by the port's MIDI map |
 | `midi/note` | (port, channel, note, velocity) | a raw note-on, mapped by the port's MIDI map |
 | `midi/clock`, `midi/start`, `midi/stop`, `midi/continue` | None | MIDI clock (24 per beat) |
+| `autopilot` | bool | the autopilot on or off (control.autopilot) |
+| `autopilot/pool` | tuple of slugs | the styles it may choose (empty: all) |
+| `autopilot/variety` | float 0..1 | 0 always the best match, 1 any of them |
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ PRESET, PRESET_SAVE = "preset", "preset/save"
 TAP, TEMPO = "tap", "tempo"
 LEARN, LEARN_SAVE = "learn", "learn/save"
 MIDI_CC, MIDI_NOTE = "midi/cc", "midi/note"
+AUTOPILOT, AUTOPILOT_POOL, AUTOPILOT_VARIETY = "autopilot", "autopilot/pool", "autopilot/variety"
 MIDI_CLOCK, MIDI_START, MIDI_STOP, MIDI_CONTINUE = "midi/clock", "midi/start", "midi/stop", "midi/continue"
 
 

@@ -15,11 +15,11 @@ from vjengine.control.midi import APIS, MidiInput
 from vjengine.control.midimap import DEFAULT_MAP, MidiMapLibrary, MidiMapper
 from vjengine.control.osc import DEFAULT_HOST, DEFAULT_PORT, OscServer
 from vjengine.control.oscout import FeatureOut, Feedback, OscSender, parse_target
-from vjengine.control.presets import SLOT_COUNT, PresetError, PresetLibrary
+from vjengine.control.presets import SLOT_COUNT, PresetLibrary
 from vjengine.control.state import ControlState
 from vjengine.errors import InputError
 from vjengine.paths import PRESETS
-from vjengine.styles.store import SLUG_PATTERN, STYLE_FILE
+from vjengine.names import NAME_PATTERN
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,12 @@ def add_control_options(parser: argparse.ArgumentParser) -> None:
 
 def default_slots(styles_dir: Path | None) -> tuple[str, ...]:
     """The first nine style folders by slug: slots for a scene that names none."""
+    from vjengine.styles.store import STYLE_FILE  # here: the store imports torch
+
     if styles_dir is None or not styles_dir.is_dir():
         return ()
     slugs = sorted(p.name for p in styles_dir.iterdir()
-                   if SLUG_PATTERN.match(p.name) and (p / STYLE_FILE).is_file())
+                   if NAME_PATTERN.match(p.name) and (p / STYLE_FILE).is_file())
     return tuple(slugs[:SLOT_COUNT])
 
 
@@ -80,6 +82,8 @@ class Control:
     settings: dict = field(default_factory=dict)
 
     def start(self) -> None:
+        if self.state.scenes.presets is not None:  # mid-show preset loads: parsed off the render thread
+            self.state.scenes.presets.watch()
         if self.osc is not None:
             self.osc.start()
         if self.midi is not None:
@@ -113,6 +117,8 @@ class Control:
             status["feedback_failed"] = self.feedback.sender.failed
         if self.feature_out is not None:
             status["osc_out_failed"] = self.feature_out.sender.failed
+        if self.state.autopilot is not None:
+            status["autopilot"] = self.state.autopilot.describe(self.state.tempo.position)
         if self.link is not None:
             link = self.link.status
             status.update(link_peers=link.peers, link_bpm=round(link.bpm, 3),
@@ -120,6 +126,8 @@ class Control:
         return status
 
     def close(self) -> None:
+        if self.state.scenes.presets is not None:
+            self.state.scenes.presets.close()
         if self.osc is not None:
             self.osc.close()
         if self.midi is not None:
@@ -132,16 +140,15 @@ class Control:
 
 
 def start_scene(state: ControlState, slots: tuple[str, ...], preset: str | None) -> None:
-    """The state a show starts from: default slots, then the starting preset if one is named."""
+    """The state a show starts from: default slots, then the starting preset if one is named.
+
+    A starting preset that cannot be loaded is a PresetError (an InputError): the show does not start.
+    """
     scenes = state.scenes
     scenes.slots = slots
     if preset:
-        try:
-            scenes.apply(scenes.presets.load(preset), at_once=True)
-            scenes.preset = preset
-        except PresetError as exc:
-            state.counters.preset_errors += 1
-            log.error("%s", exc)
+        scenes.apply(scenes.presets.load(preset), at_once=True)
+        scenes.preset = preset
 
 
 def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None = None,
@@ -158,9 +165,10 @@ def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None
     if bus is None:
         bus = ControlBus()
     presets = PresetLibrary(args.presets)
-    feedback = feature_out = None
+    feedback = feature_out = feedback_target = None
     if args.osc_feedback:
-        feedback = Feedback(OscSender(parse_target(args.osc_feedback, "--osc-feedback")))
+        feedback_target = parse_target(args.osc_feedback, "--osc-feedback")
+        feedback = Feedback(OscSender(feedback_target))
     if args.osc_out:
         feature_out = FeatureOut(OscSender(parse_target(args.osc_out, "--osc-out")))
     mapper = MidiMapper(MidiMapLibrary(args.presets / "midi"), args.midi_map) if args.midi else None
@@ -171,7 +179,8 @@ def build_control(args: argparse.Namespace, clock: Clock, bus: ControlBus | None
                 "midi_map": args.midi_map if args.midi else None, "presets_dir": str(args.presets)}
     osc = None
     if not args.no_osc:
-        osc = OscServer(bus, clock, lambda: state.snapshot, args.osc_host, args.osc_port, args.osc_allow)
+        osc = OscServer(bus, clock, lambda: state.snapshot, args.osc_host, args.osc_port, args.osc_allow,
+                        feedback_target)
     midi = MidiInput(args.midi, clock, args.midi_api) if args.midi else None
     link = build_link(args, clock)
     state.tempo.session = link

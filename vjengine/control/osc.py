@@ -1,9 +1,11 @@
 """The OSC server: python-osc's blocking server on its own thread; handlers validate, then enqueue.
 
 Every message is either turned into one ControlEvent on the bus, answered (queries), or dropped
-and counted by kind; nothing a sender does raises past a handler. Handlers return None so that
-python-osc sends nothing back on its own. Queries are answered from the snapshot the render
-thread publishes each frame.
+and counted by kind; nothing a sender does raises past a handler. Address patterns are matched
+against the server's own address table (oscaddress), within a work budget per datagram. Queries
+are answered from the snapshot the render thread publishes each frame, only to the sender or the
+feedback target, within caps per datagram and per second. What the engine sends (its replies, a
+state dump, feedback with the tempo source, --osc-out) is never taken back as commands.
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ from typing import Any
 
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import BlockingOSCUDPServer
 
 from vjengine.clock import Clock
-from vjengine.control import events, oscpacket
+from vjengine.control import events, oscaddress, oscpacket
 from vjengine.control.events import ControlBus, ControlEvent
 from vjengine.control.params import PARAMS, SPECS
-from vjengine.control.presets import NAME_PATTERN, SLOT_COUNT
+from vjengine.control.presets import SLOT_COUNT
 from vjengine.control.tempo import MAX_BPM, MIN_BPM
 from vjengine.errors import InputError
+from vjengine.names import NAME_PATTERN
 from vjengine.control.transitions import MAX_BEATS
 
 log = logging.getLogger(__name__)
@@ -39,39 +43,50 @@ DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 9000
 MAX_STRING = 64  # longest string argument accepted (style slugs and names are at most 64)
 POLL_SECONDS = 0.2  # how often the server thread checks for shutdown
 SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)  # Linux: each datagram tells the socket's drop count
+REPLIES_PER_DATAGRAM = 4  # reply datagrams to one received datagram (a /vj/get is 2, /vj/state 1)
+REPLIES_PER_SECOND = 40  # reply datagrams a second, all senders together (also the burst allowed)
+LOG_SECONDS = 10.0  # each kind of drop is logged at most once in this interval; all are counted
+OUTPUT_ONLY = ("/vj/tempo/source", "/vj/out/")  # addresses only the engine sends
 
 
 @dataclass(frozen=True)
 class OscCommand:
-    """One address of the OSC address space, as the README table lists it."""
+    """One address of the OSC address space, as the README table lists it, and the server method
+    that handles it (for a <name> address: one handler per parameter, given the name)."""
 
     address: str
     arguments: str  # OSC type tags; [x] is optional
     description: str
+    handler: str = ""  # none for an address the engine only sends
 
 
 COMMANDS: tuple[OscCommand, ...] = (
-    OscCommand("/vj/param/<name>", "f", "set a parameter from 0..1, scaled onto its range"),
-    OscCommand("/vj/param/<name>/abs", "f", "set a parameter in its own units (clamped to its range)"),
-    OscCommand("/vj/xfade", "f", "crossfade 0 (style A) .. 1 (style B); takes over from a transition"),
-    OscCommand("/vj/style/a", "s", "put a style (slug) on deck A as soon as it is loaded"),
-    OscCommand("/vj/style/b", "s", "put a style (slug) on deck B as soon as it is loaded"),
-    OscCommand("/vj/slot", "i", f"transition to the scene's style slot 1..{SLOT_COUNT}"),
+    OscCommand("/vj/param/<name>", "f", "set a parameter from 0..1, scaled onto its range", "_param"),
+    OscCommand("/vj/param/<name>/abs", "f", "set a parameter in its own units (clamped to its range)", "_param_abs"),
+    OscCommand("/vj/xfade", "f", "crossfade 0 (style A) .. 1 (style B); takes over from a transition", "_xfade"),
+    OscCommand("/vj/style/a", "s", "put a style (slug) on deck A as soon as it is loaded", "_style_a"),
+    OscCommand("/vj/style/b", "s", "put a style (slug) on deck B as soon as it is loaded", "_style_b"),
+    OscCommand("/vj/slot", "i", f"transition to the scene's style slot 1..{SLOT_COUNT}", "_slot"),
     OscCommand("/vj/transition", "s [f]",
                "transition to a style on the next beat/bar (the scene's quantise) lasting beats "
-               "(default: the scene's; 0 = cut on the beat)"),
-    OscCommand("/vj/preset", "s", "load presets/<name>.toml"),
-    OscCommand("/vj/preset/save", "s", "save the current state as presets/<name>.toml"),
-    OscCommand("/vj/tap", "[f]", "tap tempo (an argument of 0, a button's release, is ignored)"),
-    OscCommand("/vj/tempo", "f", f"manual tempo, {MIN_BPM:g}..{MAX_BPM:g} BPM; 0 returns to automatic"),
-    OscCommand("/vj/learn", "s", "MIDI learn: the next CC controls this parameter (\"\" cancels)"),
-    OscCommand("/vj/learn/save", "s", "save the learned MIDI map as presets/midi/<name>.toml"),
+               "(default: the scene's; 0 = cut on the beat)", "_transition"),
+    OscCommand("/vj/autopilot", "i", "the autopilot (started with --autopilot) on (1) or off (0)", "_autopilot"),
+    OscCommand("/vj/autopilot/pool", "s...", "the styles the autopilot may choose (no argument: all)",
+               "_autopilot_pool"),
+    OscCommand("/vj/autopilot/variety", "f", "0: always the best-matching style .. 1: any of them",
+               "_autopilot_variety"),
+    OscCommand("/vj/preset", "s", "load presets/<name>.toml", "_preset"),
+    OscCommand("/vj/preset/save", "s", "save the current state as presets/<name>.toml", "_preset_save"),
+    OscCommand("/vj/tap", "[f]", "tap tempo (an argument of 0, a button's release, is ignored)", "_tap"),
+    OscCommand("/vj/tempo", "f", f"manual tempo, {MIN_BPM:g}..{MAX_BPM:g} BPM; 0 returns to automatic", "_tempo"),
+    OscCommand("/vj/learn", "s", "MIDI learn: the next CC controls this parameter (\"\" cancels)", "_learn"),
+    OscCommand("/vj/learn/save", "s", "save the learned MIDI map as presets/midi/<name>.toml", "_learn_save"),
     OscCommand("/vj/get/<name>", "[i]",
-               "reply /vj/param/<name> (0..1) and /vj/param/<name>/abs to the sender, or to this "
-               "port on the sender's host"),
+               "reply /vj/param/<name> (0..1) and /vj/param/<name>/abs to the sender, or to the "
+               "--osc-feedback target when the argument is its port", "_get"),
     OscCommand("/vj/state", "[i]",
-               "reply one bundle: /vj/style/a, /vj/style/b, /vj/xfade, /vj/tempo, /vj/tempo/source, "
-               "/vj/preset and /vj/param/<name> for every parameter"),
+               "reply one bundle (to the same place as /vj/get): /vj/style/a, /vj/style/b, /vj/xfade, "
+               "/vj/tempo, /vj/tempo/source, /vj/preset and /vj/param/<name> for every parameter", "_state"),
 )
 
 
@@ -89,16 +104,20 @@ class OscCounters:
     bad_value: int = 0  # a number outside what the address takes (tempo, slot, beats, port)
     non_finite: int = 0  # NaN or infinity
     oversize: int = 0  # a string longer than MAX_STRING
-    limits: int = 0  # a datagram beyond oscpacket's limits (size, nesting, count, address pattern)
+    limits: int = 0  # a datagram beyond the limits (size, nesting, count, pattern length or work)
+    echo: int = 0  # a datagram the engine sent: from its own port, or carrying an output-only address
     bad_name: int = 0  # not a valid style slug, preset/map name or parameter
     not_allowed: int = 0  # sender outside --osc-allow
+    reply_refused: int = 0  # a query asking for its reply elsewhere than the sender or the feedback target
+    reply_limit: int = 0  # a query beyond the replies allowed per datagram or per second
     bus_full: int = 0  # the render thread fell behind
     overflow: int = 0  # datagrams the kernel dropped because the server fell behind (Linux)
     reply_failed: int = 0
     errors: int = 0  # a bug: logged with its traceback
 
-    DROPS = ("malformed", "limits", "unknown_address", "bad_type", "bad_value", "non_finite", "oversize",
-             "bad_name", "not_allowed", "bus_full", "overflow", "errors")
+    DROPS = ("malformed", "limits", "echo", "unknown_address", "bad_type", "bad_value", "non_finite",
+             "oversize", "bad_name", "not_allowed", "reply_refused", "reply_limit", "bus_full", "overflow",
+             "errors")
 
     @property
     def dropped(self) -> int:
@@ -174,27 +193,31 @@ def parse_allow(entries: Sequence[str]) -> tuple[ipaddress.IPv4Network | ipaddre
     return tuple(networks)
 
 
-class _CountingDispatcher(Dispatcher):
-    """python-osc's dispatcher fed by oscpacket's bounded parser; never waits on timetags."""
+def _is_local(host: str) -> bool:
+    """Whether host is an address of this machine (a loopback one, or one a socket can bind)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if address.is_loopback or address.is_unspecified:
+        return True
+    with socket.socket(socket.AF_INET6 if address.version == 6 else socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((host, 0))
+        except OSError:
+            return False
+    return True
 
-    def __init__(self, counters: OscCounters, drop: Callable[[str, str], None]):
-        super().__init__(strict_timing=False)
-        self._counters = counters
-        self._drop = drop
+
+class _Dispatcher(Dispatcher):
+    """python-osc's slot for a dispatcher: hands each datagram to the server's own routing."""
+
+    def __init__(self, handle: Callable[[bytes, tuple[str, int]], None]):
+        super().__init__()
+        self._handle = handle
 
     def call_handlers_for_packet(self, data: bytes, client_address: tuple[str, int]) -> list:
-        try:
-            messages = oscpacket.parse(data)
-        except oscpacket.PacketError as error:
-            self._drop(error.kind, f"a datagram from {client_address[0]}: {error}")
-            return []
-        for message in messages:
-            handlers = list(self.handlers_for_address(message.address))
-            if not handlers:  # an address pattern that compiles to nothing
-                self._counters.received += 1
-                self._counters.unknown_address += 1
-            for handler in handlers:
-                handler.invoke(client_address, message)
+        self._handle(data, client_address)
         return []
 
 
@@ -203,9 +226,10 @@ class _Server(BlockingOSCUDPServer):
 
     max_packet_size = oscpacket.MAX_DATAGRAM + 1  # a longer datagram arrives cut, still too long
 
-    def __init__(self, address, dispatcher, counters: OscCounters, allow):
+    def __init__(self, address, dispatcher, counters: OscCounters, allow, drop: Callable[[str, str], None]):
         self._counters = counters
         self._allow = allow
+        self._drop = drop
         super().__init__(address, dispatcher)
 
     def server_bind(self) -> None:
@@ -228,6 +252,10 @@ class _Server(BlockingOSCUDPServer):
         if self._allow and not any(ipaddress.ip_address(client_address[0]) in net for net in self._allow):
             self._counters.not_allowed += 1
             return False
+        if client_address[1] == self.server_address[1] and _is_local(client_address[0]):
+            self._drop("echo", f"a datagram from this server's own address {client_address[0]}:"
+                               f"{client_address[1]} (its own reply)")
+            return False
         return True
 
     def handle_error(self, request, client_address) -> None:
@@ -247,53 +275,89 @@ class OscServer:
     """The OSC door: binds host:port, runs on its own thread, turns messages into ControlEvents.
 
     `snapshot` returns the latest state the render thread published (control.state.ControlSnapshot);
-    queries are answered from it.
+    queries are answered from it. `feedback` is the --osc-feedback target, the one place other than
+    the sender that a query may ask its reply to go.
     """
 
     def __init__(self, bus: ControlBus, clock: Clock, snapshot: Callable[[], Any],
-                 host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, allow: Sequence[str] = ()):
+                 host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, allow: Sequence[str] = (),
+                 feedback: tuple[str, int] | None = None):
         self.counters = OscCounters()
         self._bus = bus
         self._clock = clock
         self._snapshot = snapshot
-        self._logged: set[str] = set()
+        self._feedback = feedback
+        self._logged: dict[str, float] = {}  # kind -> when it was last logged
+        self._tokens = float(REPLIES_PER_SECOND)
+        self._tokens_at = clock.now()
+        self._datagram_replies = 0  # reply datagrams sent for the datagram being handled
         networks = parse_allow(allow)
         if not networks and not _is_loopback(host):
             raise InputError(f"--osc-host {host}: a port open to the network needs --osc-allow "
                              "ADDRESS[/BITS] naming who may control the show (0.0.0.0/0 for anyone)")
-        dispatcher = _CountingDispatcher(self.counters, self._drop)
-        self._map(dispatcher)
+        self._handlers: dict[str, Callable] = {}
+        self._map()
+        self._table = oscaddress.AddressTable(self._handlers)
         try:
-            self._server = _Server((host, port), dispatcher, self.counters, networks)
+            self._server = _Server((host, port), _Dispatcher(self._handle_datagram), self.counters,
+                                   networks, self._drop)
         except OSError as exc:
             raise InputError(f"OSC: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
         self.host, self.port = self._server.server_address[:2]
         self._thread: threading.Thread | None = None
 
-    def _map(self, dispatcher: Dispatcher) -> None:
-        for spec in PARAMS:
-            for mode in ("", "abs"):
-                address = "/vj/" + events.param_target(spec.name, mode)
-                dispatcher.map(address, self._guard(self._param, spec.name, mode), needs_reply_address=True)
-            dispatcher.map(f"/vj/get/{spec.name}", self._guard(self._get, spec.name),
-                           needs_reply_address=True)
-        handlers: dict[str, Callable] = {
-            "/vj/xfade": lambda sender, args: ControlEvent(events.param_target("xfade"), _number(args)),
-            "/vj/style/a": self._style_handler(events.STYLE_A),
-            "/vj/style/b": self._style_handler(events.STYLE_B),
-            "/vj/slot": self._slot,
-            "/vj/transition": self._transition,
-            "/vj/preset": lambda sender, args: ControlEvent(events.PRESET, _name(args, "preset")),
-            "/vj/preset/save": lambda sender, args: ControlEvent(events.PRESET_SAVE, _name(args, "preset")),
-            "/vj/tap": self._tap,
-            "/vj/tempo": self._tempo,
-            "/vj/learn": self._learn,
-            "/vj/learn/save": lambda sender, args: ControlEvent(events.LEARN_SAVE, _name(args, "MIDI map")),
-            "/vj/state": self._state,
-        }
-        for address, handler in handlers.items():
-            dispatcher.map(address, self._guard(handler), needs_reply_address=True)
-        dispatcher.set_default_handler(self._unknown, needs_reply_address=True)
+    def _map(self) -> None:
+        """Every address of COMMANDS to its guarded handler; <name> expands to each parameter."""
+        for command in COMMANDS:
+            handler = getattr(self, command.handler)
+            if "<name>" in command.address:
+                for spec in PARAMS:
+                    address = command.address.replace("<name>", spec.name)
+                    self._handlers[address] = self._guard(handler, spec.name)
+            else:
+                self._handlers[command.address] = self._guard(handler)
+
+    def _handle_datagram(self, data: bytes, sender: tuple[str, int]) -> None:
+        """Parse, match every address pattern, then run the handlers (OSC server thread).
+
+        A datagram beyond the limits, or one the engine sent, is dropped whole before any handler
+        runs."""
+        try:
+            messages = oscpacket.parse(data)
+            routed = self._route(messages)
+        except oscpacket.PacketError as error:
+            self._drop(error.kind, f"a datagram from {sender[0]}: {error}")
+            return
+        echoed = next((m.address for m in messages if m.address.startswith(OUTPUT_ONLY)), None)
+        if echoed is not None:
+            self._drop("echo", f"a datagram from {sender[0]} carrying {echoed[:80]!r}, which only "
+                               "the engine sends (its own state or feedback sent back)")
+            return
+        self._datagram_replies = 0
+        for message, addresses in routed:
+            if not addresses:
+                self._unknown(sender, message.address)
+            for address in addresses:
+                self._handlers[address](sender, message.address, *message.params)
+
+    def _route(self, messages: list[OscMessage]) -> list[tuple[OscMessage, list[str]]]:
+        """Each message with the addresses its pattern matches, within one work budget; at most
+        MAX_MESSAGES addresses in all, as many as plain messages could reach."""
+        budget = oscaddress.MAX_WORK
+        targets = 0
+        routed = []
+        for message in messages:
+            try:
+                addresses, work = self._table.match(message.address, budget)
+            except oscaddress.PatternLimit as error:
+                raise oscpacket.PacketError("limits", str(error)) from None
+            budget -= work
+            targets += len(addresses)
+            if targets > oscpacket.MAX_MESSAGES:
+                raise oscpacket.PacketError("limits", f"patterns reaching more than {oscpacket.MAX_MESSAGES} "
+                                                      "addresses in one datagram")
+            routed.append((message, addresses))
+        return routed
 
     def _guard(self, handler: Callable, *bound: Any) -> Callable:
         """Wrap a handler: count, validate, enqueue its event; always return None."""
@@ -316,24 +380,52 @@ class OscServer:
         return invoke
 
     def _drop(self, kind: str, why: str) -> None:
-        setattr(self.counters, kind, getattr(self.counters, kind) + 1)
-        if kind not in self._logged:  # log each kind once; the counters keep the tally
-            self._logged.add(kind)
-            log.warning("OSC: dropped (%s) %s; further drops of this kind are only counted", kind, why)
+        count = getattr(self.counters, kind) + 1
+        setattr(self.counters, kind, count)
+        now = self._clock.now()
+        last = self._logged.get(kind)
+        if last is None or now - last >= LOG_SECONDS:  # the counters keep the tally in between
+            self._logged[kind] = now
+            log.warning("OSC: dropped (%s) %s; %d of this kind so far, logged at most every %g s",
+                        kind, why, count, LOG_SECONDS)
 
-    def _unknown(self, sender: tuple[str, int], address: str, *args: Any) -> None:
+    def _unknown(self, sender: tuple[str, int], address: str) -> None:
         self.counters.received += 1
         self._drop("unknown_address", f"{address[:80]!r} from {sender[0]}")
         return None
 
-    def _param(self, name: str, mode: str, sender, args) -> ControlEvent:
-        return ControlEvent(events.param_target(name, mode), _number(args))
+    def _param(self, name: str, sender, args) -> ControlEvent:
+        return ControlEvent(events.param_target(name), _number(args))
 
-    @staticmethod
-    def _style_handler(target: str) -> Callable:
-        def handle(sender, args) -> ControlEvent:
-            return ControlEvent(target, _name(args, "style"))
-        return handle
+    def _param_abs(self, name: str, sender, args) -> ControlEvent:
+        return ControlEvent(events.param_target(name, "abs"), _number(args))
+
+    def _xfade(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.param_target("xfade"), _number(args))
+
+    def _style_a(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.STYLE_A, _name(args, "style"))
+
+    def _style_b(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.STYLE_B, _name(args, "style"))
+
+    def _autopilot(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.AUTOPILOT, _number(args) != 0)
+
+    def _autopilot_pool(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.AUTOPILOT_POOL, tuple(_name([arg], "style") for arg in args))
+
+    def _autopilot_variety(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.AUTOPILOT_VARIETY, _in_range(_number(args), 0.0, 1.0, "variety"))
+
+    def _preset(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.PRESET, _name(args, "preset"))
+
+    def _preset_save(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.PRESET_SAVE, _name(args, "preset"))
+
+    def _learn_save(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.LEARN_SAVE, _name(args, "MIDI map"))
 
     def _slot(self, sender, args) -> ControlEvent:
         slot = _number(args)
@@ -367,12 +459,30 @@ class OscServer:
         return ControlEvent(events.LEARN, name)
 
     def _reply_address(self, sender: tuple[str, int], args: Sequence[Any]) -> tuple[str, int]:
+        """The sender, or the feedback target when the argument is its port; nowhere else, so a
+        forged sender cannot aim replies at a third party or at the engine itself."""
         port = _number(args, optional=True)
         if port is None:
             return sender
         if port != int(port):
             raise _Drop("bad_value", f"reply port {port:g}: expected a whole number")
-        return sender[0], int(_in_range(port, 1, 65535, "reply port"))
+        if self._feedback is None or int(port) != self._feedback[1]:
+            raise _Drop("reply_refused", f"reply port {port:g}: replies go to the sender, or to the "
+                                         "--osc-feedback target when the argument is its port")
+        return self._feedback
+
+    def _reserve(self, count: int) -> None:
+        """Take `count` reply datagrams from the caps, or drop the query under reply_limit."""
+        if self._datagram_replies + count > REPLIES_PER_DATAGRAM:
+            raise _Drop("reply_limit", f"more than {REPLIES_PER_DATAGRAM} replies to one datagram")
+        now = self._clock.now()
+        self._tokens = min(float(REPLIES_PER_SECOND),
+                           self._tokens + (now - self._tokens_at) * REPLIES_PER_SECOND)
+        self._tokens_at = now
+        if self._tokens < count:
+            raise _Drop("reply_limit", f"more than {REPLIES_PER_SECOND} replies a second")
+        self._tokens -= count
+        self._datagram_replies += count
 
     def _send(self, dgram: bytes, address: tuple[str, int]) -> None:
         try:
@@ -384,6 +494,7 @@ class OscServer:
 
     def _get(self, name: str, sender, args) -> None:
         address = self._reply_address(sender, args)
+        self._reserve(2)
         value = self._snapshot().params[name]
         self._send(message(f"/vj/param/{name}", SPECS[name].to_normalised(value)).build().dgram, address)
         self._send(message(f"/vj/param/{name}/abs", float(value)).build().dgram, address)
@@ -391,6 +502,7 @@ class OscServer:
 
     def _state(self, sender, args) -> None:
         address = self._reply_address(sender, args)
+        self._reserve(1)
         snapshot = self._snapshot()
         bundle = OscBundleBuilder(IMMEDIATELY)
         for builder in state_messages(snapshot):
@@ -401,7 +513,7 @@ class OscServer:
     def feed(self, datagram: bytes, sender: tuple[str, int]) -> None:
         """Handle one datagram exactly as if it had arrived on the socket from `sender`."""
         if self._server.verify_request((datagram, self._server.socket), sender):
-            self._server.dispatcher.call_handlers_for_packet(datagram, sender)
+            self._handle_datagram(datagram, sender)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._server.serve_forever,

@@ -28,7 +28,11 @@ OUT_COMMANDS: tuple[OscCommand, ...] = (
     OscCommand("/vj/out/bands", "f f f",
                "every frame: bass, mid, treble 0..1 (0.5 = their running average)"),
     OscCommand("/vj/out/level", "f", "every frame: loudness 0..1 (-60 dB -> 0, 0 dB -> 1)"),
+    OscCommand("/vj/out/energy", "f", "every frame: loudness against the song's loud parts, 0..1"),
     OscCommand("/vj/out/phase", "f", "every frame: position within the beat, 0..1"),
+    OscCommand("/vj/out/section", "i f s",
+               "on each new song section: its index, start (stream seconds) and kind (drop, breakdown, change)"),
+    OscCommand("/vj/out/energy_class", "s", "when the music's energy class changes: low, mid or high"),
 )
 
 
@@ -81,6 +85,8 @@ class FeatureOut:
         self._beat_count: int | None = None
         self._onset_count: int | None = None
         self._tempo: tuple[float, str] | None = None
+        self._section = 0
+        self._energy_class: str | None = None
 
     def frame(self, features: AudioFeatures, t: float) -> None:
         """Send this frame's messages; `features` carry the active tempo source (render thread)."""
@@ -93,10 +99,18 @@ class FeatureOut:
         if tempo != self._tempo:
             builders.append(message("/vj/out/tempo", float(tempo[0]), tempo[1]))
         self._beat_count, self._onset_count, self._tempo = features.beat_count, features.onset_count, tempo
+        if features.section != self._section:
+            self._section = features.section
+            builders.append(message("/vj/out/section", int(features.section), float(features.section_start),
+                                    features.section_kind))
+        if features.energy_class != self._energy_class:
+            self._energy_class = features.energy_class
+            builders.append(message("/vj/out/energy_class", features.energy_class))
         values = scale.scaled(features, t)
         builders += [
             message("/vj/out/bands", values["bass"], values["mid"], values["treble"]),
             message("/vj/out/level", values["level"]),
+            message("/vj/out/energy", values["energy"]),
             message("/vj/out/phase", float(values["phase"])),
         ]
         self.sender.send(builders)

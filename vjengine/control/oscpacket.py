@@ -1,9 +1,9 @@
-"""Untrusted OSC datagrams -> messages, within limits on size, bundle nesting, count and patterns.
+"""Untrusted OSC datagrams -> messages, within limits on size, bundle nesting, count and address length.
 
 python-osc's own packet parser trusts bundle element sizes (a negative size loops forever, logging
-a warning per turn), logs a warning per unknown type tag, and turns address patterns into regular
-expressions that backtrack exponentially on runs of '*'. This module walks bundles itself, with
+a warning per turn) and logs a warning per unknown type tag. This module walks bundles itself, with
 every length checked, and hands python-osc only single messages whose type tags it understands.
+Address patterns are matched elsewhere (oscaddress), never by python-osc's regular expressions.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ MAX_DEPTH = 4  # bundles inside bundles
 MAX_MESSAGES = 64  # messages in one datagram
 MAX_TYPE_TAGS = 32  # arguments (and array brackets) of one message
 MAX_ADDRESS = 256  # characters of an address pattern
-MAX_WILDCARDS = 4  # '*' in an address pattern: each one multiplies the matching work
 TYPE_TAGS = frozenset("ihfdsbrmtTFN[]")  # what python-osc parses
 BUNDLE = b"#bundle\x00"
 BUNDLE_HEADER = len(BUNDLE) + 8  # the prefix and the timetag
@@ -76,9 +75,8 @@ def _message(data: bytes) -> OscMessage:
         tags = osc_types.get_string(data, index)[0] if index < len(data) else ","
     except (osc_types.ParseError, UnicodeDecodeError) as exc:
         raise PacketError("malformed", f"unreadable address or type tags ({exc})") from None
-    if len(address) > MAX_ADDRESS or address.count("*") > MAX_WILDCARDS:
-        raise PacketError("limits", f"address pattern of {len(address)} characters with "
-                                      f"{address.count('*')} '*' (at most {MAX_ADDRESS} and {MAX_WILDCARDS})")
+    if len(address) > MAX_ADDRESS:
+        raise PacketError("limits", f"address pattern of {len(address)} characters (at most {MAX_ADDRESS})")
     if not tags.startswith(",") or len(tags) > MAX_TYPE_TAGS + 1 or not set(tags[1:]) <= TYPE_TAGS:
         raise PacketError("malformed", f"type tags {tags[:40]!r}: expected ',' then at most "
                                        f"{MAX_TYPE_TAGS} of {''.join(sorted(TYPE_TAGS))}")

@@ -62,6 +62,8 @@ PARAMS: tuple[ParamSpec, ...] = (
               integer=True),
     ParamSpec("flash", 0.25, 0.0, 1.0, 0.05, "brightness flash on each beat"),
     ParamSpec("strobe", 0.0, 0.0, 1.0, 0.0, "hard white strobe on beats, never above 3 Hz"),
+    ParamSpec("energy_follow", 0.8, 0.0, 1.0, 0.1,
+              "how far the picture follows the music's energy: darker, slower, no flashes in a breakdown"),
 )
 SPECS: dict[str, ParamSpec] = {spec.name: spec for spec in PARAMS}
 

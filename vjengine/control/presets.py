@@ -1,8 +1,10 @@
 """Scenes in presets/<name>.toml: styles, slots, transition settings, parameters, modulation routes.
 
 A table left out of a file leaves that part of the show as it is when the scene loads; in [params]
-a parameter left out goes back to its default. Saved scenes write every part, so that
-save -> load gives back exactly the same scene.
+a parameter left out goes back to its default, unless `keep` names it: those stay as they are.
+`keep` defaults to the performer's hands-on controls (KEEP: the crossfader, trails, kaleidoscope),
+so a scene that does not set them leaves them alone mid-set; `keep = []` resets them too. Saved
+scenes write every part but the crossfader's position, so that save -> load gives back the scene.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import logging
 import math
 import os
 import tempfile
-import tomllib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import tomli_w
 
@@ -21,14 +24,17 @@ from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.routes import Route
 from vjengine.errors import InputError
 from vjengine.control.transitions import MAX_BEATS, MODES, QUANTISE
-from vjengine.styles.store import SLUG_PATTERN
+from vjengine.names import NAME_PATTERN, NAME_RULE, is_name
+from vjengine.tomlfile import MAX_BYTES as MAX_FILE_BYTES
+from vjengine.tomlfile import parse_small_toml
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-NAME_PATTERN = SLUG_PATTERN  # preset and MIDI map names: a-z, 0-9, - and _, no paths
-MAX_FILE_BYTES = 64 << 10
 SLOT_COUNT = 9
-SCENE_KEYS = {"name", "styles", "slots", "transition", "params", "routes"}
+WATCH_SECONDS = 0.5  # how often a watched presets folder is looked at for changed files
+SCENE_KEYS = {"name", "styles", "slots", "transition", "params", "routes", "keep"}
+KEEP = ("xfade", "trails", "kaleido")  # what a scene without `keep` leaves alone unless it sets it
 
 
 class PresetError(InputError):
@@ -37,13 +43,13 @@ class PresetError(InputError):
 
 def check_name(name: object, what: str = "preset") -> str:
     """Return name if it is a safe file name (a-z, 0-9, '-', '_'; at most 64), else raise."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise PresetError(f"{what} name {name!r}: expected 1-64 characters of a-z, 0-9, '-' or '_'")
+    if not is_name(name):
+        raise PresetError(f"{what} name {name!r}: expected {NAME_RULE}")
     return name
 
 
 def check_slug(slug: object, where: str) -> str:
-    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+    if not is_name(slug):
         raise PresetError(f"{where}: style {slug!r} is not a style slug (a-z, 0-9, '-', '_')")
     return slug
 
@@ -56,9 +62,9 @@ def read_toml(path: Path) -> dict:
     if size > MAX_FILE_BYTES:
         raise PresetError(f"{path}: {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise PresetError(f"{path}: unreadable TOML ({str(exc).splitlines()[0] or 'nested too deeply'})") from None
+        return parse_small_toml(path.read_bytes(), MAX_FILE_BYTES)
+    except ValueError as exc:
+        raise PresetError(f"{path}: {exc}") from None
 
 
 def write_toml(path: Path, data: dict) -> Path:
@@ -95,6 +101,7 @@ class Scene:
     transition: TransitionSettings | None = None
     params: dict[str, float] | None = field(default=None, hash=False)
     routes: tuple[Route, ...] | None = None
+    keep: tuple[str, ...] | None = None  # parameters left as they are unless set; None: KEEP
 
 
 def _number(value: object, where: str) -> float:
@@ -183,11 +190,15 @@ def scene_from_table(data: dict, where: str) -> Scene:
     transition = _table(data, "transition", where)
     params = _table(data, "params", where)
     routes = data.get("routes")
+    keep = data.get("keep")
+    if keep is not None and (not isinstance(keep, list) or any(name not in SPECS for name in keep)):
+        raise PresetError(f"{where}: keep must be a list of parameter names (from {', '.join(SPECS)})")
     return Scene(
         name=name, style_a=style_a, style_b=style_b, slots=slots,
         transition=_parse_transition(transition, where) if transition is not None else None,
         params=_parse_params(params, where) if params is not None else None,
         routes=_parse_routes(routes, where) if routes is not None else None,
+        keep=tuple(keep) if keep is not None else None,
     )
 
 
@@ -211,24 +222,86 @@ def scene_to_table(scene: Scene) -> dict:
     if scene.routes is not None:
         data["routes"] = [{"source": r.source, "param": r.param, "amount": r.amount, "curve": r.curve}
                           for r in scene.routes]
+    if scene.keep is not None:
+        data["keep"] = list(scene.keep)
     return data
 
 
-class PresetLibrary:
-    """The presets folder: scenes by name; names are checked so that none escapes the folder."""
+class TomlFolder(Generic[T]):
+    """A folder of NAME.toml files of one kind (scenes, MIDI maps), parsed into T; names are checked
+    so that none escapes the folder, and files are capped before they are parsed.
+
+    During a live show a folder can be watched: a thread of its own reads and parses every file,
+    again whenever one changes, and `load` hands out what it parsed, so that a load asked for
+    mid-show (OSC, MIDI) never reads or parses a file on the render thread.
+    """
+
+    what = "preset"  # the kind of file, for error messages
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
+        self._parsed: dict[str, tuple[tuple, T | PresetError]] | None = None  # watched: name -> parse
+        self._closed = threading.Event()
+
+    def parse(self, data: dict, where: str) -> T:
+        """The file's parsed TOML as a T, or a PresetError naming `where`."""
+        raise NotImplementedError
+
+    def table(self, item: T) -> dict:
+        """The TOML table that saves `item`."""
+        raise NotImplementedError
 
     def path(self, name: str) -> Path:
-        return self.folder / f"{check_name(name)}.toml"
+        return self.folder / f"{check_name(name, self.what)}.toml"
 
-    def load(self, name: str) -> Scene:
+    def load(self, name: str) -> T:
         path = self.path(name)
-        return scene_from_table(read_toml(path), str(path))
+        parsed = self._parsed
+        if parsed is None:
+            return self.parse(read_toml(path), str(path))
+        if name not in parsed:
+            raise PresetError(f"{path}: missing or not a regular file")
+        item = parsed[name][1]
+        if isinstance(item, PresetError):
+            raise item
+        return item
 
-    def save(self, name: str, scene: Scene) -> Path:
-        return write_toml(self.path(name), scene_to_table(scene))
+    def save(self, name: str, item: T) -> Path:
+        path = write_toml(self.path(name), self.table(item))
+        if self._parsed is not None:  # known without reading it back; the watcher re-reads it later
+            self._parsed = {**self._parsed, name: ((), item)}
+        return path
+
+    def watch(self) -> None:
+        """Parse every file now, then keep them parsed on a thread of their own until close()."""
+        self._parsed = self._scan({})
+        threading.Thread(target=self._watch, daemon=True, name=f"{self.what}-watch").start()
+
+    def close(self) -> None:
+        self._closed.set()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(WATCH_SECONDS):
+            self._parsed = self._scan(self._parsed or {})
+
+    def _scan(self, parsed: dict[str, tuple[tuple, T | PresetError]]) -> dict:
+        """Every file's parse, re-parsing only the files whose (mtime, size, inode) changed."""
+        fresh = {}
+        for name in self.names():
+            path = self.path(name)
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            if name in parsed and parsed[name][0] == signature:
+                fresh[name] = parsed[name]
+                continue
+            try:
+                fresh[name] = (signature, self.parse(read_toml(path), str(path)))
+            except PresetError as exc:
+                fresh[name] = (signature, exc)
+        return fresh
 
     def names(self) -> list[str]:
         if not self.folder.is_dir():
@@ -236,12 +309,22 @@ class PresetLibrary:
         return sorted(p.stem for p in self.folder.glob("*.toml")
                       if NAME_PATTERN.match(p.stem) and p.is_file())
 
-    def entries(self) -> list[tuple[str, Scene | PresetError]]:
-        """Every preset by name: its Scene, or the PresetError that stops it loading."""
-        results: list[tuple[str, Scene | PresetError]] = []
+    def entries(self) -> list[tuple[str, T | PresetError]]:
+        """Every file by name: what it holds, or the PresetError that stops it loading."""
+        results: list[tuple[str, T | PresetError]] = []
         for name in self.names():
             try:
                 results.append((name, self.load(name)))
             except PresetError as exc:
                 results.append((name, exc))
         return results
+
+
+class PresetLibrary(TomlFolder[Scene]):
+    """The presets folder: scenes by name."""
+
+    def parse(self, data: dict, where: str) -> Scene:
+        return scene_from_table(data, where)
+
+    def table(self, item: Scene) -> dict:
+        return scene_to_table(item)

@@ -11,7 +11,7 @@ import logging
 from vjengine.control.changes import Changes
 from vjengine.control.decks import Decks
 from vjengine.control.params import PARAMS, ParamState
-from vjengine.control.presets import SLOT_COUNT, PresetLibrary, Scene, TransitionSettings
+from vjengine.control.presets import KEEP, SLOT_COUNT, PresetLibrary, Scene, TransitionSettings
 from vjengine.control.routes import Route
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,9 @@ class Scenes:
         return self.slots[value - 1]
 
     def apply(self, scene: Scene, at_once: bool = False) -> None:
-        """Apply a scene: parameters glide (or jump when at_once), styles cut on the next beat/bar."""
+        """Apply a scene: parameters glide (or jump when at_once), styles cut on the next beat/bar.
+        Parameters it does not set go back to their defaults, except those it keeps (presets.KEEP
+        unless it says), which stay: the crossfader stays where the performer has it."""
         if scene.transition is not None:
             self.transition = scene.transition
         if scene.slots is not None:
@@ -48,7 +50,10 @@ class Scenes:
             self.routes = scene.routes
         xfade = self.params.target["xfade"]
         if scene.params is not None:
+            keep = KEEP if scene.keep is None else scene.keep
             for spec in PARAMS:
+                if spec.name in keep and spec.name not in scene.params:
+                    continue
                 value = scene.params.get(spec.name, spec.default)
                 if spec.name == "xfade" and scene.style_a is not None:
                     xfade = spec.clamp(value)  # switched together with the styles
@@ -63,8 +68,9 @@ class Scenes:
     def current(self, name: str = "") -> Scene:
         """The state as a scene (targets, not smoothed values), for saving."""
         a, b = self.decks.shown()
+        params = {name: value for name, value in self.params.target.items() if name != "xfade"}
         return Scene(name=name, style_a=a, style_b=b if a is not None else None, slots=self.slots,
-                     transition=self.transition, params=dict(self.params.target), routes=self.routes)
+                     transition=self.transition, params=params, routes=self.routes)
 
     def load(self, name: object) -> None:
         """Apply presets/<name>.toml; a bad name or file raises PresetError."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from vjengine.audio.features import AudioFeatures
 from vjengine.control import events
+from vjengine.control.autopilot import Autopilot
 from vjengine.control.changes import Changes, Unheard
 from vjengine.control.decks import Decks
 from vjengine.control.events import ControlEvent
@@ -33,6 +34,8 @@ from vjengine.control.tempo import TempoEngine
 
 log = logging.getLogger(__name__)
 
+STARTUP_SOURCE = "start"  # events that set the show up, not a VJ's changes
+MANUAL_CHANGES = (events.STYLE_A, events.STYLE_B, events.SLOT, events.TRANSITION, events.PRESET)
 MAX_LOGGED_PRESET_ERRORS = 256  # distinct preset errors logged; later ones are only counted
 
 
@@ -90,6 +93,12 @@ def _finite(value: object, what: str) -> float:
     return float(value)
 
 
+def _manual_change(target: str) -> bool:
+    """Whether an event with this target changes styles or the crossfade (suspending the autopilot)."""
+    param = events.split_param_target(target)
+    return target in MANUAL_CHANGES or (param is not None and param[0] == "xfade")
+
+
 class ControlState:
     """Events in, one ControlFrame out per frame (render thread)."""
 
@@ -102,6 +111,7 @@ class ControlState:
         self.decks = Decks(self.params, self.changes, beats_per_bar)
         self.scenes = Scenes(presets, self.params, self.decks, self.changes)
         self.midi = MidiLearn(midi, self.changes) if midi is not None else None
+        self.autopilot: Autopilot | None = None  # set by the caller for --autopilot
         self.counters = ControlCounters()
         self.snapshot = ControlSnapshot()
         self._t: float | None = None
@@ -135,6 +145,8 @@ class ControlState:
 
     def _dispatch(self, event: ControlEvent) -> None:
         target, value = event.target, event.value
+        if self.autopilot is not None and event.source != STARTUP_SOURCE and _manual_change(target):
+            self.autopilot.suspend(self.tempo.position)
         param = events.split_param_target(target)
         if param is not None:
             self._set_param(*param, value)
@@ -150,12 +162,26 @@ class ControlState:
             self.scenes.load(value)
         elif target == events.PRESET_SAVE:
             self.scenes.save(value)
+        elif target in (events.AUTOPILOT, events.AUTOPILOT_POOL, events.AUTOPILOT_VARIETY):
+            self._autopilot_event(target, value)
         elif target in MIDI_TARGETS:
             if self.midi is None:
                 raise ValueError("MIDI is not enabled")
             self.midi.handle(event, self._dispatch)
         else:
             self._tempo_event(event)
+
+    def _autopilot_event(self, target: str, value: object) -> None:
+        if self.autopilot is None:
+            raise ValueError("the autopilot is not enabled (start with --autopilot)")
+        if target == events.AUTOPILOT:
+            if not isinstance(value, bool):
+                raise ValueError(f"{target}: expected on or off, got {value!r}")
+            self.autopilot.enabled = value
+        elif target == events.AUTOPILOT_POOL:
+            self.autopilot.set_pool(tuple(_slug(slug, target) for slug in value))
+        else:
+            self.autopilot.set_variety(_finite(value, target))
 
     def _set_param(self, name: str, mode: str, value: object) -> None:
         if name not in SPECS:
@@ -221,6 +247,11 @@ class ControlState:
         self._t = t
         tempo_features = self.tempo.update(t, features)
         position = self.tempo.position
+        if self.autopilot is not None:
+            showing = self.decks.shown()[self.decks.xfade >= 0.5]
+            decision = self.autopilot.step(tempo_features, position, showing)
+            if decision is not None:
+                self.decks.transition_to(decision.slug, decision.beats, decision.quantise)
         values = dict(self.params.advance(dt))
         values["xfade"] = self.decks.advance(position)
         a, b = self.decks.shown()

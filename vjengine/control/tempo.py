@@ -32,6 +32,7 @@ from typing import Protocol
 import numpy as np
 
 from vjengine.audio.features import AudioFeatures
+from vjengine.audio.scale import HOLD_BEATS
 
 TICKS_PER_BEAT = 24
 MIN_BPM, MAX_BPM = 20.0, 300.0
@@ -195,8 +196,11 @@ class ManualTempo:
 
 
 def audio_reading(features: AudioFeatures, t: float) -> TempoReading | None:
-    """The analysis thread's tempo and beat phase at time t, once it has a tempo."""
+    """The analysis thread's tempo and beat phase at time t, once it has a tempo and while its beats
+    go on: after HOLD_BEATS beats with none reported (silence, no clear pulse) it has none."""
     if features.bpm <= 0 or not math.isfinite(features.beat_t):
+        return None
+    if t - features.beat_t >= HOLD_BEATS * features.period:
         return None
     return TempoReading(features.bpm, (t - features.beat_t) / features.period,
                         features.tempo_source, features.confidence)

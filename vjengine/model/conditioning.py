@@ -67,7 +67,7 @@ def sample(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
     c = torch.empty(n, SIZE)
     for i, slot in enumerate(LAYOUT):
         c[:, i] = slot.lo + (slot.hi - slot.lo) * u[:, i]
-    for phase in ("time", "beat"):
+    for phase in dict.fromkeys(slot.phase_of for slot in LAYOUT if slot.phase_of):
         angle = 2 * math.pi * torch.rand(n, generator=generator)
         c[:, INDEX[f"{phase}_sin"]] = torch.sin(angle)
         c[:, INDEX[f"{phase}_cos"]] = torch.cos(angle)

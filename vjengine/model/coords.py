@@ -24,9 +24,6 @@ class CoordinateTransform:
     pan_y: float = 0.0
     symmetry: int = 0
 
-    def is_identity(self) -> bool:
-        return self == IDENTITY
-
 
 IDENTITY = CoordinateTransform()
 

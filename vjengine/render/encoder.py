@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,12 +20,61 @@ class EncoderError(InputError):
     """The MP4 could not be written; str() names the output and the reason."""
 
 
+def check_output(output: str | os.PathLike, *inputs: str | os.PathLike) -> Path:
+    """Refuse an output that is not .mp4, is a folder, device or pipe, or is one of the inputs.
+
+    Called before anything is written, so a refused output leaves every file as it was; a hard
+    link or a symlink to an input counts as that input.
+    """
+    output = Path(output)
+    if output.suffix.lower() != ".mp4":
+        raise EncoderError(f"{output}: expected an .mp4 output (the video is H.264 and AAC in MP4)")
+    try:
+        mode = os.stat(output).st_mode
+    except FileNotFoundError:
+        return output
+    except OSError as exc:
+        raise EncoderError(f"{output}: cannot use as output ({exc.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise EncoderError(f"{output}: not a regular file; refusing to replace it")
+    for source in inputs:
+        if source is not None and os.path.exists(source) and os.path.samefile(output, source):
+            raise EncoderError(f"{output}: is the input {source}; refusing to overwrite it")
+    return output
+
+
+def remove_stale_partials(output: Path) -> None:
+    """Delete `.OUT.PID.*.partial.mp4` files left by encoders whose process no longer runs."""
+    folder = output.parent if str(output.parent) else Path(".")
+    pattern = re.compile(rf"\.{re.escape(output.stem)}\.(\d+)\.[^./]+\.partial\.mp4")
+    for path in folder.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match and not process_alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 class VideoEncoder:
-    """Writes OUT.mp4 via a temporary file in the same folder, renamed only when ffmpeg succeeds."""
+    """Writes OUT.mp4 via a temporary file in the same folder, renamed only when ffmpeg succeeds.
+
+    The temporary name carries the process id, so that the next encoder into the same folder
+    deletes what a killed one left behind; an exit before finish() (an error, SIGTERM turned into
+    SystemExit) deletes it too.
+    """
 
     def __init__(self, output: str | Path, size: tuple[int, int], fps: float,
                  audio: str | Path | None = None, crf: int = 18, preset: str = "veryfast"):
-        self.output = Path(output)
+        self.output = check_output(output, audio)
         width, height = size
         if width % 2 or height % 2:
             raise InputError(f"--size {width}x{height}: h264 needs even width and height")
@@ -31,13 +83,19 @@ class VideoEncoder:
         folder = self.output.parent if str(self.output.parent) else Path(".")
         if not folder.is_dir():
             raise EncoderError(f"{self.output}: folder {folder} does not exist")
+        remove_stale_partials(self.output)
+        self._proc: subprocess.Popen | None = None
+        self._tmp: Path | None = None
+        atexit.register(self.abort)
         try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".partial.mp4")
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.{os.getpid()}.",
+                                       suffix=".partial.mp4")
         except OSError as exc:
+            atexit.unregister(self.abort)
             raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
+        self._tmp = Path(tmp)
         os.fchmod(fd, 0o644)  # mkstemp makes files private; a rendered video is meant to be shared
         os.close(fd)
-        self._tmp = Path(tmp)
         self._log = tempfile.TemporaryFile()
         cmd = ["ffmpeg", "-nostdin", "-y", "-v", "error",
                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps}",
@@ -80,15 +138,18 @@ class VideoEncoder:
         except OSError as exc:
             self.abort()
             raise EncoderError(f"{self.output}: cannot move the finished file into place ({exc})") from None
+        atexit.unregister(self.abort)
         self._log.close()
         return self.output
 
     def abort(self) -> None:
         """Stop ffmpeg and delete the partial file; nothing is left behind."""
-        if self._proc.poll() is None:
+        atexit.unregister(self.abort)
+        if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
-        self._tmp.unlink(missing_ok=True)
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> "VideoEncoder":
         return self

@@ -65,11 +65,12 @@ def check_backend_name(name: str) -> None:
         raise InputError(f"backend {name!r}: expected auto or one of {', '.join(BACKENDS)}")
 
 
-def make_backend(name: str = "auto", ctx: moderngl.Context | None = None) -> Backend:
+def make_backend(name: str = "auto", ctx: moderngl.Context | None = None, steady: bool = False) -> Backend:
     """The named backend, or auto_backend_name's pick for "auto".
 
     ctx: the GL context the caller renders in; the glsl backend draws there (and its pictures
-    stay on the GPU), or in a headless context of its own when None.
+    stay on the GPU), or in a headless context of its own when None. steady: every frame from one
+    kernel (the CPU backend waits for its compiled kernel), as renders that must reproduce need.
     """
     check_backend_name(name)
     if name == "auto":
@@ -81,4 +82,6 @@ def make_backend(name: str = "auto", ctx: moderngl.Context | None = None) -> Bac
             return GLSLBackend(ctx)
         except RuntimeError as exc:
             raise InputError(f"backend 'glsl': {exc}") from None
+    if name == "cpu":
+        return CPUBackend(steady=steady)
     return BACKENDS[name]()

@@ -7,6 +7,7 @@ from vjengine.modulate import FrameInputs
 from vjengine.render.blend import plan_blend
 from vjengine.render.evaluate import Backend, FoldedWeights, GLSLBackend
 from vjengine.render.gl import Pipeline
+from vjengine.render.timing import StageTimer
 
 
 def internal_size(size: tuple[int, int], scale: float) -> tuple[int, int]:
@@ -17,12 +18,15 @@ def internal_size(size: tuple[int, int], scale: float) -> tuple[int, int]:
 
 
 class FrameRenderer:
-    """Draws frames into a GL Pipeline, the CPPN at `internal_size` (render thread)."""
+    """Draws frames into a GL Pipeline, the CPPN at `internal_size` (render thread); `timer`
+    times its stages (cppn, upload, post)."""
 
-    def __init__(self, backend: Backend, pipeline: Pipeline, internal_size: tuple[int, int]):
+    def __init__(self, backend: Backend, pipeline: Pipeline, internal_size: tuple[int, int],
+                 timer: StageTimer | None = None):
         self.backend = backend
         self.pipeline = pipeline
         self.internal_size = internal_size
+        self.timer = timer if timer is not None else StageTimer()
 
     def draw(self, inputs: FrameInputs, style_a: FoldedWeights | None, style_b: FoldedWeights | None,
              blend_mode: str) -> bool:
@@ -31,11 +35,17 @@ class FrameRenderer:
         plan = plan_blend(style_a, style_b, inputs.xfade, blend_mode)
         if not plan.weights:
             return False
+        timer = self.timer
         if isinstance(self.backend, GLSLBackend) and self.backend.ctx is self.pipeline.ctx:
-            for slot, texture in zip("ab", self.backend.draw(plan.weights, *self.internal_size, inputs)):
+            with timer.stage("cppn", gl=True):
+                textures = self.backend.draw(plan.weights, *self.internal_size, inputs)
+            for slot, texture in zip("ab", textures):
                 self.pipeline.attach(slot, texture)  # the pictures stay on the GPU
         else:
-            for slot, picture in zip("ab", self.backend.evaluate(plan.weights, *self.internal_size, inputs)):
-                self.pipeline.upload(slot, picture)
-        self.pipeline.draw(plan.xfade, inputs.post)
+            with timer.stage("cppn"):
+                pictures = self.backend.evaluate(plan.weights, *self.internal_size, inputs)
+            with timer.stage("upload", gl=True):
+                for slot, picture in zip("ab", pictures):
+                    self.pipeline.upload(slot, picture)
+        self.pipeline.draw(plan.xfade, inputs.post, timer)
         return True

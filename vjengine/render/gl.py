@@ -1,4 +1,4 @@
-"""The moderngl pipeline: upload CPPN pictures, upscale + crossfade, post passes, present, read back."""
+"""The moderngl pipeline: upload CPPN pictures, one post pass at their resolution, upscale, read back."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
+from vjengine.config import UPSCALERS
+from vjengine.errors import InputError
 from vjengine.modulate import PostParams
 from vjengine.paths import SHADERS
+from vjengine.render.timing import StageTimer
 
 log = logging.getLogger(__name__)
 
-POST_PASSES = ("kaleido", "trails", "color", "flash")
+PRESENT_MODES = {"bilinear": 0, "cubic": 1, "sharpen": 2}  # present.frag's `mode`
+SHARPNESS_STOPS = 1.0  # the edge upscale's sharpening in RCAS's stops (0 = strongest; more costs PSNR on smooth styles)
 
 
 def create_offscreen_context() -> moderngl.Context:
@@ -25,35 +29,59 @@ def create_offscreen_context() -> moderngl.Context:
                            "(libegl1, libgl1-mesa-dri)") from None
 
 
-def pass_is_active(name: str, post: PostParams) -> bool:
-    """Whether a post pass changes the picture for these values (neutral passes are skipped)."""
-    if name == "kaleido":
-        return post.kaleido >= 2
-    if name == "trails":
-        return post.trails > 0.0
-    if name == "color":
-        return (post.hue % 1.0, post.saturation, post.brightness, post.contrast) != (0.0, 1.0, 0.0, 1.0)
-    return post.flash > 0.0
+def post_uniforms(post: PostParams, aspect: float) -> dict:
+    """post.frag's uniforms for these values (a neutral effect gets its "off" value)."""
+    grade = (post.hue % 1.0, post.saturation, post.brightness, post.contrast) != (0.0, 1.0, 0.0, 1.0)
+    return dict(segments=float(post.kaleido) if post.kaleido >= 2 else 0.0, angle=post.kaleido_angle,
+                aspect=aspect, trails=max(post.trails, 0.0), grade=grade, hue=post.hue,
+                saturation=post.saturation, brightness=post.brightness, contrast=post.contrast,
+                flash=max(post.flash, 0.0))
+
+
+def present_uniforms(mode: str, source_size: tuple[int, int], target_size: tuple[int, int]) -> dict:
+    """present.frag's mode and sharpness for drawing a picture in `mode` (PRESENT_MODES) at
+    target_size; a sharpened edge upscale shown at another size (a preview window) is bilinear."""
+    if mode == "sharpen" and tuple(target_size) != tuple(source_size):
+        mode = "bilinear"
+    return dict(mode=PRESENT_MODES[mode], sharpness=2.0 ** -SHARPNESS_STOPS)
 
 
 class Pipeline:
-    """GL side of a frame: everything after the CPPN, at the output resolution (render thread)."""
+    """GL side of a frame, everything after the CPPN (render thread).
 
-    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], shader_dir: Path = SHADERS):
+    The post effects run in one pass (shaders/post.frag) at the CPPN's resolution, into `picture`;
+    a present pass (present.frag in `present_mode`) then draws `output` at the output size:
+    `size` for read_rgb, the window's for the screen. With "bilinear" and "cubic" `output` is the
+    picture and the present pass upscales it; with "edge" draw() upscales it to `size` in
+    easu.frag and the present pass sharpens.
+    """
+
+    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], shader_dir: Path = SHADERS,
+                 upscale: str = "edge"):
+        if upscale == "auto":  # the edge upscale costs a software rasteriser more than the CPPN
+            from vjengine.render.backends.glsl import is_software  # (glsl imports this module)
+
+            upscale = "bilinear" if is_software(ctx.info["GL_RENDERER"]) else "edge"
+        if upscale not in UPSCALERS:
+            raise InputError(f"--upscale {upscale}: expected auto or one of {', '.join(UPSCALERS)}")
         self.ctx = ctx
         self.shader_dir = Path(shader_dir)
+        self.upscaler = upscale
+        self.present_mode = "sharpen" if upscale == "edge" else upscale
         self.size = (0, 0)
+        self.post_size = (0, 0)
         self._programs: dict[str, moderngl.Program] = {}
         self._vaos: dict[str, moderngl.VertexArray] = {}
         self._styles: dict[str, moderngl.Texture] = {}  # what slots "a" and "b" show
         self._uploads: dict[str, moderngl.Texture] = {}  # the textures upload() owns
+        self._post: list[moderngl.Framebuffer] = []
+        self._post_textures: list[moderngl.Texture] = []
         self.reload_shaders(strict=True)
         self.resize(size)
 
     # -- shaders ---------------------------------------------------------------------------
     def _sources(self) -> dict[str, str]:
-        names = {"crossfade": "crossfade.frag", "present": "present.frag"}
-        names.update({name: f"post/{name}.frag" for name in POST_PASSES})
+        names = {"post": "post.frag", "easu": "easu.frag", "present": "present.frag"}
         return {name: (self.shader_dir / path).read_text() for name, path in names.items()}
 
     def reload_shaders(self, strict: bool = False) -> bool:
@@ -76,28 +104,42 @@ class Pipeline:
         return True
 
     # -- targets ---------------------------------------------------------------------------
-    def _target(self) -> tuple[moderngl.Texture, moderngl.Framebuffer]:
-        texture = self.ctx.texture(self.size, 4)
+    def _texture(self, size: tuple[int, int]) -> moderngl.Texture:
+        texture = self.ctx.texture(size, 4)
         texture.repeat_x = texture.repeat_y = False
-        fbo = self.ctx.framebuffer(color_attachments=[texture])
+        return texture
+
+    def _framebuffer(self, *textures: moderngl.Texture) -> moderngl.Framebuffer:
+        fbo = self.ctx.framebuffer(color_attachments=list(textures))
         fbo.clear(0.0, 0.0, 0.0, 1.0)
-        return texture, fbo
+        return fbo
 
     def resize(self, size: tuple[int, int]) -> None:
-        """Allocate output-resolution targets (ping-pong, feedback history, read-back)."""
+        """Allocate the output-size targets (the edge upscale's, read-back)."""
         size = (int(size[0]), int(size[1]))
         if size == self.size:
             return
         self.size = size
-        for texture, fbo in getattr(self, "_targets", ()):
+        for texture, fbo in getattr(self, "_outputs", ()):
             fbo.release()
             texture.release()
-        self._ping = [self._target(), self._target()]
-        self._history, self._history_next = self._target(), self._target()
-        self._history_live = False
-        self._readback = self._target()
-        self._targets = [*self._ping, self._history, self._history_next, self._readback]
-        self.output: moderngl.Texture = self._ping[0][0]
+        self._outputs = [(texture, self._framebuffer(texture))
+                         for texture in (self._texture(size), self._texture(size))]
+        self._upscaled, self._readback = self._outputs
+        self.output: moderngl.Texture = self._upscaled[0]  # black until the first draw
+
+    def _resize_post(self, size: tuple[int, int]) -> None:
+        """Allocate the post pass's targets at the CPPN's resolution: the picture and two
+        feedback histories, which take turns being read and written (frame parity `_turn`)."""
+        if size == self.post_size:
+            return
+        for item in (*self._post, *self._post_textures):
+            item.release()
+        self.post_size = size
+        self.picture, *self._history = self._post_textures = [self._texture(size) for _ in range(3)]
+        self._post = [self._framebuffer(self.picture, self._history[1]),
+                      self._framebuffer(self.picture, self._history[0])]
+        self._turn = 0  # read history[turn], write history[1 - turn]
 
     def upload(self, slot: str, picture: np.ndarray) -> None:
         """Upload a CPPN picture (uint8 [h, w, 3], top row first) into slot "a" or "b"."""
@@ -132,53 +174,34 @@ class Pipeline:
         target.use()
         self._vaos[name].render(moderngl.TRIANGLES, vertices=3)
 
-    def _post_uniforms(self, name: str, post: PostParams) -> dict:
-        if name == "kaleido":
-            return dict(segments=float(post.kaleido), angle=post.kaleido_angle,
-                        aspect=self.size[0] / self.size[1])
-        if name == "color":
-            return dict(hue=post.hue, saturation=post.saturation, brightness=post.brightness,
-                        contrast=post.contrast)
-        return dict(amount=post.flash)
-
-    def draw(self, xfade: float, post: PostParams) -> moderngl.Texture:
-        """Crossfade the uploaded styles (0 = A, 1 = B) and apply the post passes; returns the
-        finished output texture."""
+    def draw(self, xfade: float, post: PostParams, timer: StageTimer | None = None) -> moderngl.Texture:
+        """Crossfade the uploaded styles (0 = A, 1 = B) and apply the post effects at the CPPN's
+        resolution (`timer`'s "post" stage), then the edge upscale's first pass if chosen
+        ("present"); returns (and sets) `output`."""
         a = self._styles.get("a")
         b = self._styles.get("b", a)
         if a is None:
             raise RuntimeError("Pipeline.draw called before any style picture was uploaded")
-        ping = self._ping
-
-        def free_target(current):
-            return ping[1] if current is ping[0] else ping[0]
-
-        current = ping[0]
-        self._draw("crossfade", current[1], {"style_a": a, "style_b": b},
-                   xfade=min(max(xfade, 0.0), 1.0))
-        for name in POST_PASSES:
-            if not pass_is_active(name, post):
-                if name == "trails" and self._history_live:
-                    self._history[1].clear(0.0, 0.0, 0.0, 1.0)
-                    self._history_live = False
-                continue
-            if name == "trails":
-                # The feedback result becomes both this frame's picture and the next frame's history.
-                self._draw("trails", self._history_next[1],
-                           {"source": current[0], "history": self._history[0]}, amount=post.trails)
-                self._history, self._history_next = self._history_next, self._history
-                self._history_live = True
-                current = self._history
-                continue
-            target = free_target(current)
-            self._draw(name, target[1], {"source": current[0]}, **self._post_uniforms(name, post))
-            current = target
-        self.output = current[0]
+        timer = timer if timer is not None else StageTimer()
+        with timer.stage("post", gl=True):
+            self._resize_post(a.size)
+            history = self._history[self._turn]
+            self._draw("post", self._post[self._turn], {"style_a": a, "style_b": b, "history": history},
+                       xfade=min(max(xfade, 0.0), 1.0), **post_uniforms(post, self.size[0] / self.size[1]))
+            self._turn = 1 - self._turn
+        self.output = self.picture
+        if self.upscaler == "edge":
+            with timer.stage("present", gl=True):
+                texture, fbo = self._upscaled
+                self._draw("easu", fbo, {"source": self.picture},
+                           scale=(self.post_size[0] / self.size[0], self.post_size[1] / self.size[1]))
+                self.output = texture
         return self.output
 
     def read_rgb(self) -> np.ndarray:
-        """The finished output as uint8 [height, width, 3], top row first."""
+        """The finished output at `size` as uint8 [height, width, 3], top row first."""
         texture, fbo = self._readback
-        self._draw("present", fbo, {"source": self.output}, flip_y=True)
+        self._draw("present", fbo, {"source": self.output}, flip_y=True,
+                   **present_uniforms(self.present_mode, self.output.size, self.size))
         data = fbo.read(components=3, alignment=1)
         return np.frombuffer(data, dtype=np.uint8).reshape(self.size[1], self.size[0], 3)

@@ -9,10 +9,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from vjengine.paths import SHADERS
+from vjengine.render.gl import present_uniforms
+from vjengine.render.timing import StageTimer
 
 FONT_SIZE = 15
 LINE_HEIGHT = 19
-PANEL_WIDTH = 560
+PANEL_WIDTH = 600
 MARGIN = 12
 
 
@@ -61,23 +63,35 @@ class Presenter:
             self._panel = self.ctx.texture(size, 4)
         self._panel.write(np.ascontiguousarray(image))
 
-    def show(self, texture: moderngl.Texture, size: tuple[int, int], hud: bool, lamp: float) -> None:
-        """Draw texture over the whole window of framebuffer size `size`, then the HUD if asked."""
-        screen = self.ctx.screen
-        screen.use()
-        screen.viewport = (0, 0, *size)
-        self.external(texture).use(location=0)
-        self._present["source"].value = 0
-        self._present["flip_y"].value = False
-        self._present_vao.render(moderngl.TRIANGLES, vertices=3)
+    def show(self, texture: moderngl.Texture, size: tuple[int, int], hud: bool, lamp: float,
+             timer: StageTimer | None = None, mode: str = "bilinear") -> None:
+        """Draw texture over the whole window of framebuffer size `size` (present.frag in `mode`,
+        a key of PRESENT_MODES), then the HUD if asked; `timer` times the "present" and "hud"
+        stages."""
+        timer = timer if timer is not None else StageTimer()
+        with timer.stage("present", gl=True):
+            screen = self.ctx.screen
+            screen.use()
+            screen.viewport = (0, 0, *size)
+            self.external(texture).use(location=0)
+            self._present["source"].value = 0
+            self._present["flip_y"].value = False
+            for name, value in present_uniforms(mode, texture.size, size).items():
+                self._present[name].value = value
+            self._present_vao.render(moderngl.TRIANGLES, vertices=3)
         if hud and self._panel is not None:
-            self.ctx.enable(moderngl.BLEND)
-            self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-            self._panel.use(location=0)
-            self._hud["panel"].value = 0
-            origin_y = size[1] - MARGIN - self._panel.size[1]
-            self._hud["panel_origin"].value = (MARGIN, origin_y)
-            self._hud["lamp_centre"].value = (MARGIN + self._panel.size[0] - 16, size[1] - MARGIN - 14)
-            self._hud["lamp"].value = lamp
-            self._hud_vao.render(moderngl.TRIANGLES, vertices=3)
-            self.ctx.disable(moderngl.BLEND)
+            with timer.stage("hud", gl=True):
+                self._draw_hud(size, lamp)
+
+    def _draw_hud(self, size: tuple[int, int], lamp: float) -> None:
+        self.ctx.enable(moderngl.BLEND)
+        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        self._panel.use(location=0)
+        self._hud["panel"].value = 0
+        origin_y = size[1] - MARGIN - self._panel.size[1]
+        self.ctx.screen.viewport = (MARGIN, origin_y, *self._panel.size)  # shade only the panel's pixels
+        self._hud["panel_origin"].value = (MARGIN, origin_y)
+        self._hud["lamp_centre"].value = (MARGIN + self._panel.size[0] - 16, size[1] - MARGIN - 14)
+        self._hud["lamp"].value = lamp
+        self._hud_vao.render(moderngl.TRIANGLES, vertices=3)
+        self.ctx.disable(moderngl.BLEND)

@@ -18,11 +18,16 @@ from vjengine.render.encoder import EncoderError, VideoEncoder
 log = logging.getLogger(__name__)
 
 
+STOP_SECONDS = 1.0  # how long finish() waits for the writer before stopping ffmpeg under it
+
+
 class Recorder:
     """Frames go through a bounded queue to a writer thread (full queue: drop and count).
 
     Frames are placed on a fixed fps grid by wall time, so the video keeps time with the audio
     whatever the live frame rate; the audio arrives hop by hop from the analysis thread.
+    A writing failure (a full disk, ffmpeg gone) is logged once and ends the recording alone:
+    frames and audio are then taken and dropped, so nothing waits and no memory piles up.
     """
 
     def __init__(self, output: str | Path, size: tuple[int, int], fps: float, samplerate: int,
@@ -65,40 +70,62 @@ class Recorder:
 
     def add_audio(self, hop: np.ndarray) -> None:
         """Queue one hop of input audio (analysis thread)."""
-        if self._start is not None:
+        if self._start is not None and self.error is None:
             self._audio.put((np.clip(hop, -1.0, 1.0) * 32767).astype("<i2").tobytes())
 
     def _drain_audio(self) -> None:
         while True:
             try:
-                self._wav.writeframes(self._audio.get_nowait())
+                hop = self._audio.get_nowait()
             except queue.Empty:
                 return
+            if self.error is None:
+                self._wav.writeframes(hop)
 
     def _write(self) -> None:
         slot, last = 0, None
         while True:
             item = self._frames.get()
-            self._drain_audio()
+            try:
+                self._drain_audio()
+                if item is not None and self.error is None:
+                    t, rgb = item
+                    while slot <= round(t * self.fps):
+                        self._video.write(rgb if slot == round(t * self.fps) or last is None else last)
+                        slot += 1
+                        self.written += 1
+                    last = rgb
+            except (OSError, EncoderError) as exc:
+                self._failed(exc)
             if item is None:
                 return
-            t, rgb = item
-            try:
-                while slot <= round(t * self.fps):
-                    self._video.write(rgb if slot == round(t * self.fps) or last is None else last)
-                    slot += 1
-                    self.written += 1
-            except EncoderError as exc:
-                self.error = exc
-                return
-            last = rgb
+
+    def _failed(self, exc: Exception) -> None:
+        if self.error is None:
+            self.error = exc if isinstance(exc, EncoderError) else EncoderError(
+                f"{self.output}: writing failed ({getattr(exc, 'strerror', None) or exc})")
+            log.error("recorder: %s; the show goes on without recording", self.error)
+
+    def _stop_writer(self) -> None:
+        """End the writer thread; one stuck writing to ffmpeg is unstuck by stopping ffmpeg."""
+        try:
+            self._frames.put(None, timeout=STOP_SECONDS)
+        except queue.Full:
+            self._video.abort()
+            self._frames.put(None)
+        self._thread.join(STOP_SECONDS)
+        if self._thread.is_alive():
+            self._video.abort()
+            self._thread.join()
 
     def finish(self) -> Path:
         """Stop, mux video and audio into the output; temporary files are removed either way."""
-        self._frames.put(None)
-        self._thread.join()
-        self._drain_audio()
-        self._wav.close()
+        self._stop_writer()
+        try:
+            self._drain_audio()
+            self._wav.close()
+        except OSError as exc:
+            self._failed(exc)
         try:
             if self.error is not None:
                 raise self.error
@@ -121,9 +148,11 @@ class Recorder:
         return self.output
 
     def abort(self) -> None:
-        self._frames.put(None)
-        self._thread.join(timeout=5)
+        self._stop_writer()
         self._video.abort()
-        self._wav.close()
+        try:
+            self._wav.close()
+        except OSError:
+            pass
         self._video_path.unlink(missing_ok=True)
         self._audio_path.unlink(missing_ok=True)

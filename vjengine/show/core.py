@@ -52,19 +52,21 @@ class FrameCore:
         """The frame at show time t, dt after the previous one: apply `events`, update the
         controls, sync the styles, draw, and hand the frame to the sinks."""
         started = time.perf_counter() if started is None else started
-        handled = []
-        for event in events:
-            self.control.handle(event)
-            handled.append(event)
-        control = self.control.update(t, features)
-        if self.automation is not None:
-            control = self.automation(control)
-        self.last = control
-        loads = self.styles.sync(self.control)
+        timer = self.renderer.timer
+        with timer.stage("control"):
+            handled = []
+            for event in events:
+                self.control.handle(event)
+                handled.append(event)
+            control = self.control.update(t, features)
+            if self.automation is not None:
+                control = self.automation(control)
+            self.last = control
+            loads = self.styles.sync(self.control)
         size = self.renderer.internal_size
         frame = Frame(self.frames, t, dt, hops, size, handled, loads, control, self._draw(t, dt, control),
                       started, self.renderer.pipeline.read_rgb)
-        self.sinks.send(frame)
+        self.sinks.send(frame, timer)
         self.frames += 1
         return frame
 
@@ -72,7 +74,8 @@ class FrameCore:
         try:
             if self.frames + 1 == self.fault_frame:
                 raise RuntimeError(f"fault injected into frame {self.fault_frame} (VJ_INJECT_FRAME_FAULT)")
-            inputs = self.modulator.step(t, dt, control.features, control.params, control.routes)
+            with self.renderer.timer.stage("control"):
+                inputs = self.modulator.step(t, dt, control.features, control.params, control.routes)
             return self.renderer.draw(inputs, self.styles.get(control.style_a),
                                       self.styles.get(control.style_b), control.blend_mode)
         except Exception:

@@ -25,7 +25,9 @@ import shutil
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator
+from typing import IO
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -34,10 +36,19 @@ import numpy as np
 from vjengine import __version__
 from vjengine.control.events import ControlEvent
 from vjengine.control.tempo import SessionTempo, TempoReading
+from vjengine.tomlfile import MAX_BYTES as MAX_PRESET_BYTES
 from vjengine.errors import InputError
+from vjengine.names import is_name
+from vjengine.show import journal_fields as check
 
 FORMAT, VERSION = "vjshow", 1
 SHOW, AUDIO, TIMELINE, PRESETS = "show.json", "audio.f32", "timeline.jsonl", "presets"
+MAX_SHOW_BYTES = 1 << 20
+MAX_TIMELINE_BYTES = 128 << 20  # about 700,000 frames: over three hours at 60 fps
+MAX_AUDIO_SECONDS = 4 * 3600
+AUDIO_TAIL_SECONDS = 10  # audio kept after the last frame's hops, for the replay's soundtrack
+AUDIO_CHUNK_BYTES = 1 << 20
+MAX_PRESET_FILES = 256
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +93,17 @@ class FrameRecord:
         })
 
     @classmethod
-    def from_json(cls, line: str) -> "FrameRecord":
-        data = json.loads(line)
+    def from_json(cls, line: str | bytes, live_size: tuple[int, int] = (check.MAX_SIDE, check.MAX_SIDE)
+                  ) -> "FrameRecord":
+        """A record from one timeline line, every field checked (ValueError names the bad one)."""
+        data = check.record(json.loads(line), live_size)
         return cls(
-            f=int(data["f"]), t=float(data["t"]), dt=float(data["dt"]), hops=int(data["hops"]),
-            size=(int(data["size"][0]), int(data["size"][1])),
-            events=[ControlEvent(str(target), _tupled(value), str(source), float(t))
-                    for target, value, source, t in data["events"]],
-            loads=[(str(slug), None if digest is None else str(digest)) for slug, digest in data["loads"]],
-            session=TempoReading(**data["session"]) if data.get("session") else None,
+            f=data["f"], t=float(data["t"]), dt=float(data["dt"]), hops=data["hops"],
+            size=(data["size"][0], data["size"][1]),
+            events=[ControlEvent(target, _tupled(value), source, float(t))
+                    for target, value, source, t in data.get("events", [])],
+            loads=[(slug, digest) for slug, digest in data.get("loads", [])],
+            session=data.get("session"),
         )
 
 
@@ -176,7 +189,10 @@ class JournalWriter:
                 pass
         finally:
             for fh in files.values():
-                fh.close()
+                try:
+                    fh.close()
+                except OSError as exc:  # the last buffered bytes did not fit
+                    self.error = self.error or exc
 
     def close(self) -> Path:
         """Finish writing and pack the parts folder into the .vjshow archive."""
@@ -185,57 +201,186 @@ class JournalWriter:
         if self.error is not None:
             raise JournalError(f"{self.path}: incomplete, writing failed ({self.error}); "
                                f"what was written is in {self.parts}")
-        show = json.loads((self.parts / SHOW).read_text())
-        show.update(styles=self.styles, frames=self.frames)
-        (self.parts / SHOW).write_text(json.dumps(show, indent=1))
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".zip")
-        os.fchmod(fd, 0o644)  # mkstemp makes files private; a journal is meant to be replayed anywhere
-        os.close(fd)
+        tmp = None
         try:
+            show = json.loads((self.parts / SHOW).read_text())
+            show.update(styles=self.styles, frames=self.frames)
+            _replace_text(self.parts / SHOW, json.dumps(show, indent=1))
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".zip")
+            os.fchmod(fd, 0o644)  # mkstemp makes files private; a journal is meant to be replayed anywhere
+            os.close(fd)
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
                 for file in sorted(self.parts.rglob("*")):
                     if file.is_file():
                         archive.write(file, file.relative_to(self.parts).as_posix())
             os.replace(tmp, self.path)
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
             raise JournalError(f"{self.path}: cannot pack the journal ({exc}); it stays in {self.parts}") from None
         shutil.rmtree(self.parts, ignore_errors=True)
         log.info("journal: %d frames, %d styles -> %s", self.frames, len(self.styles), self.path)
         return self.path
 
 
+def _replace_text(path: Path, text: str) -> None:
+    """Write a file through a temporary one: on a full disk the old file stays whole."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class _Members:
+    """A journal's files, from its ZIP archive or its parts folder, read with a byte cap each."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.folder = path.is_dir()
+        self.archive = None if self.folder else zipfile.ZipFile(path)  # noqa: SIM115 (closed by Journal)
+
+    def names(self) -> list[str]:
+        if self.archive is not None:
+            return self.archive.namelist()
+        return [p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()]
+
+    def open(self, name: str) -> IO[bytes]:
+        """The member as a stream of its (decompressed) bytes."""
+        if self.archive is not None:
+            try:
+                return self.archive.open(self.archive.getinfo(name))
+            except KeyError:
+                raise JournalError(f"{self.path}: no {name} in the journal") from None
+        file = self.path / name
+        if file.is_symlink() or not file.is_file():
+            raise JournalError(f"{self.path}: no {name} in the journal (or not a regular file)")
+        return open(file, "rb")  # noqa: SIM115 (the caller closes it)
+
+    def read(self, name: str, limit: int) -> bytes:
+        """The member's bytes; one of more than limit bytes is refused without reading the rest."""
+        with self.open(name) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise JournalError(f"{self.path}: {name} holds more than {limit} bytes, the limit")
+        return data
+
+    def copy_samples(self, name: str, target: Path, limit: int) -> np.ndarray:
+        """At most the first `limit` bytes of a float32 member, copied to target chunk by chunk
+        (NaN and infinities zeroed) and mapped from there: no size of member fills the memory."""
+        with self.open(name) as fh, open(target, "wb") as out:
+            while limit >= 4 and (chunk := fh.read(min(AUDIO_CHUNK_BYTES, limit))):
+                chunk = chunk[:len(chunk) // 4 * 4]
+                out.write(np.nan_to_num(np.frombuffer(chunk, dtype="<f4"), posinf=0.0, neginf=0.0).tobytes())
+                limit -= len(chunk)
+        if target.stat().st_size == 0:
+            return np.zeros(0, dtype=np.float32)
+        return np.memmap(target, dtype="<f4", mode="r")
+
+    def close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+
+
 class Journal:
-    """A journal opened for replay: the show description, the audio and the frames."""
+    """A journal opened for replay: the show description, the audio and the frames, all checked.
+
+    A parts folder (a show that never finished) replays up to its last complete record whose audio
+    was written; a finished journal must be whole.
+    """
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._tmp = tempfile.TemporaryDirectory(prefix="vjshow-")
-        root = Path(self._tmp.name)
         try:
-            if self.path.is_dir():
-                shutil.copytree(self.path, root, dirs_exist_ok=True)
-            else:
-                with zipfile.ZipFile(self.path) as archive:
-                    for member in archive.namelist():
-                        target = (root / member).resolve()
-                        if not target.is_relative_to(root.resolve()):
-                            raise JournalError(f"{self.path}: member {member!r} points outside the archive")
-                    archive.extractall(root)
-            self.show = json.loads((root / SHOW).read_text())
-            self.audio = np.fromfile(root / AUDIO, dtype="<f4").astype(np.float32)
-            lines = (root / TIMELINE).read_text().splitlines()
-            self.frames = [FrameRecord.from_json(line) for line in lines if line.strip()]
+            members = _Members(self.path)
+            try:
+                self._read(members)
+            finally:
+                members.close()
         except JournalError:
+            self.close()
             raise
-        except (OSError, zipfile.BadZipFile, ValueError, KeyError, TypeError, IndexError) as exc:
-            raise JournalError(f"{self.path}: not a readable show journal ({exc})") from None
-        if self.show.get("format") != FORMAT or self.show.get("version") != VERSION:
-            raise JournalError(f"{self.path}: not a {FORMAT} v{VERSION} journal "
-                               f"(found {self.show.get('format')!r} v{self.show.get('version')!r})")
+        except (OSError, EOFError, RecursionError, UnicodeDecodeError, ValueError, RuntimeError,
+                NotImplementedError, zipfile.BadZipFile, zlib.error) as exc:
+            self.close()
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise JournalError(f"{self.path}: not a readable show journal ({reason[:200]})") from None
+
+    def _read(self, members: _Members) -> None:
+        self.show = json.loads(members.read(SHOW, MAX_SHOW_BYTES))
+        if not isinstance(self.show, dict) or (self.show.get("format"), self.show.get("version")) != (FORMAT, VERSION):
+            found = self.show if not isinstance(self.show, dict) else self.show.get("format")
+            raise JournalError(f"{self.path}: not a {FORMAT} v{VERSION} journal (found {str(found)[:40]!r})")
+        try:
+            check.show(self.show)
+        except ValueError as exc:
+            raise JournalError(f"{self.path}: {SHOW}: {exc}") from None
+        self.analysis = check.analysis(self.show["analysis"])
+        live_size = tuple(self.show["size"])
+        hop_bytes = 4 * self.analysis.hop_size
+        lines = members.read(TIMELINE, MAX_TIMELINE_BYTES).split(b"\n")
+        finished = not members.folder
+        if not finished:
+            lines.pop()  # what follows the last newline is a record the crash cut short (or nothing)
+        self.frames = []
+        for i, line in enumerate(lines):
+            if not line.strip():
+                continue
+            try:
+                record = FrameRecord.from_json(line, live_size)
+                if record.f != len(self.frames):
+                    raise ValueError(f"f {record.f}: expected {len(self.frames)} (frames in order)")
+                if self.frames and record.hops < self.frames[-1].hops:
+                    raise ValueError(f"hops {record.hops}: fewer than the frame before")
+                if self.frames and record.t - self.frames[0].t > check.MAX_SHOW_SECONDS:
+                    raise ValueError(f"t {record.t}: more than {check.MAX_SHOW_SECONDS:g} s after the first frame")
+            except ValueError as exc:
+                raise JournalError(f"{self.path}: {TIMELINE} line {i + 1}: {exc}") from None
+            self.frames.append(record)
         if not self.frames:
             raise JournalError(f"{self.path}: the journal holds no frames")
-        self.presets = root / PRESETS
+        # The audio needs only the hops the last frame saw (plus the tail after it, for the soundtrack).
+        needed = (self.frames[-1].hops + AUDIO_TAIL_SECONDS * self.analysis.samplerate // self.analysis.hop_size)
+        limit = min(needed * hop_bytes, MAX_AUDIO_SECONDS * 4 * self.analysis.samplerate)
+        self.audio = members.copy_samples(AUDIO, Path(self._tmp.name) / AUDIO, limit)
+        heard = len(self.audio) // self.analysis.hop_size
+        complete = sum(1 for r in self.frames if r.hops <= heard)
+        if complete < len(self.frames):
+            if finished:
+                late = self.frames[complete]
+                raise JournalError(f"{self.path}: {TIMELINE} frame {late.f}: hops {late.hops} beyond the "
+                                   f"audio's {heard}")
+            del self.frames[complete:]
+            if not self.frames:
+                raise JournalError(f"{self.path}: the unfinished journal holds no frame with its audio")
+        if not finished:
+            log.warning("%s: an unfinished show journal; replaying its %d complete frames",
+                        self.path, len(self.frames))
+        self.styles = self._styles()
+        self.presets = Path(self._tmp.name) / PRESETS
+        self._extract_presets(members)
+
+    def _styles(self) -> dict[str, str]:
+        """Style name -> content hash: show.json's table, or for an unfinished show its frames' loads."""
+        if "styles" in self.show:
+            return dict(self.show["styles"])
+        styles: dict[str, str] = {}
+        for record in self.frames:
+            for slug, digest in record.loads:
+                if digest is not None:
+                    styles.setdefault(slug, digest)
+        return styles
+
+    def _extract_presets(self, members: _Members) -> None:
+        """The show's scenes and MIDI maps (presets/NAME.toml, presets/midi/NAME.toml), nothing else."""
+        names = [name for name in members.names() if _preset_member(name)]
+        if len(names) > MAX_PRESET_FILES:
+            raise JournalError(f"{self.path}: {len(names)} preset files, more than {MAX_PRESET_FILES}")
+        (self.presets / "midi").mkdir(parents=True)
+        for name in names:
+            (self.presets.parent / name).write_bytes(members.read(name, MAX_PRESET_BYTES))
 
     def frames_at(self, fps: float) -> Iterator[tuple[float, list[FrameRecord]]]:
         """Frame times on a regular grid, each with the recorded frames it covers (in order)."""
@@ -249,7 +394,14 @@ class Journal:
             yield t, covered
 
     def close(self) -> None:
+        self.audio = np.zeros(0, dtype=np.float32)  # unmap before the file goes
         self._tmp.cleanup()
+
+
+def _preset_member(name: str) -> bool:
+    parts = name.split("/")
+    return (parts[0] == PRESETS and parts[-1].endswith(".toml") and is_name(parts[-1][:-5])
+            and (len(parts) == 2 or (len(parts) == 3 and parts[1] == "midi")))
 
 
 def show_description(**fields: object) -> dict:

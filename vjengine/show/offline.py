@@ -12,7 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vjengine.audio.analysis import AnalysisConfig, Analyzer
 from vjengine.audio.filesource import decode, hops
+from vjengine.config import OfflineConfig
 from vjengine.control import events
+from vjengine.control.autopilot import Autopilot
 from vjengine.control.events import ControlEvent
 from vjengine.control.state import ControlFrame, ControlState
 from vjengine.render.encoder import VideoEncoder
@@ -22,6 +24,7 @@ from vjengine.render.gl import Pipeline, create_offscreen_context
 from vjengine.show.core import FrameCore
 from vjengine.show.sinks import Sinks, VideoSink
 from vjengine.show.styles import PreparedStyles
+from vjengine.styles.descriptors import measure
 from vjengine.styles.store import Style
 
 log = logging.getLogger(__name__)
@@ -35,13 +38,16 @@ class RenderJob:
     output: Path
     style_a: Style
     style_b: Style | None = None
-    xfade_beats: float = 8.0
-    size: tuple[int, int] = (1920, 1080)
-    fps: float = 30.0
-    render_scale: float = 0.25
-    backend: str = "auto"
+    xfade_beats: float = OfflineConfig.xfade_beats
+    size: tuple[int, int] = OfflineConfig.size
+    fps: float = OfflineConfig.fps
+    render_scale: float = OfflineConfig.render_scale
+    backend: str = OfflineConfig.backend
+    upscale: str = OfflineConfig.upscale
     params: dict[str, float] = field(default_factory=dict)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    autopilot: tuple[Style, ...] = ()  # with styles, the autopilot chooses among them
+    seed: int = 0
 
 
 def beat_swing(position: float, beats: float) -> float:
@@ -69,6 +75,10 @@ def control_for(job: RenderJob) -> ControlState:
     for name, value in job.params.items():
         control.params.set(name, value)
     control.params.jump()
+    if job.autopilot:
+        control.autopilot = Autopilot({style.slug: measure(style) for style in job.autopilot}, seed=job.seed)
+        for style in job.autopilot:
+            control.style_loaded(style.slug)
     return control
 
 
@@ -96,14 +106,16 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
     hop_stream = hops(samples, job.analysis.hop_size)
     hop_seconds = job.analysis.hop_size / job.analysis.samplerate
     ctx = create_offscreen_context()
-    pipeline = Pipeline(ctx, job.size)
+    pipeline = Pipeline(ctx, job.size, upscale=job.upscale)
     with VideoEncoder(job.output, job.size, job.fps, audio=job.audio) as encoder, \
-            make_backend(job.backend, ctx) as backend, render_progress(n_frames, show_progress) as advance:
-        styles = PreparedStyles(backend, [style for style in (job.style_a, job.style_b) if style])
+            make_backend(job.backend, ctx, steady=True) as backend, render_progress(n_frames, show_progress) as advance:
+        used = {style.slug: style for style in (job.style_a, job.style_b, *job.autopilot) if style}
+        styles = PreparedStyles(backend, used.values())
         renderer = FrameRenderer(backend, pipeline, internal_size(job.size, job.render_scale))
         video = Sinks([VideoSink(encoder, 0.0, job.fps, n_frames, advance)])
         core = FrameCore(control_for(job), styles, renderer, video,
                          automation=swinging(job.xfade_beats) if job.style_b is not None else None)
+        showing = None
         for i in range(n_frames):
             t = i / job.fps
             while analyzer.features.t + hop_seconds <= t + 1e-9:
@@ -111,7 +123,11 @@ def render_file(job: RenderJob, show_progress: bool = True) -> Path:
                 if hop is None:
                     break
                 analyzer.process(hop)
-            core.step(t, 1.0 / job.fps if i else 0.0, analyzer.features)
+            frame = core.step(t, 1.0 / job.fps if i else 0.0, analyzer.features).control
+            visible = frame.style_b if frame.params["xfade"] >= 0.5 else frame.style_a
+            if visible != showing:
+                showing = visible
+                log.info("%.3f s: showing %s", t, visible)
         core.sinks.close()
         path = encoder.finish()
     ctx.release()

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from vjengine.audio.analysis import AnalysisConfig, Analyzer
+import numpy as np
+
+from vjengine.audio.analysis import Analyzer
 from vjengine.audio.filesource import hops
+from vjengine.control.autopilot import Autopilot
 from vjengine.control.midimap import MidiMapLibrary, MidiMapper
 from vjengine.control.options import start_scene
 from vjengine.control.presets import PresetLibrary
 from vjengine.control.state import ControlState
-from vjengine.demo import write_wav
 from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
 from vjengine.render.frame import FrameRenderer
@@ -44,7 +47,7 @@ class ReplayJob:
 def journal_styles(journal: Journal, styles_dir: Path) -> dict[str, Style]:
     """The styles the show used, checked against their recorded content hashes."""
     styles, problems = {}, []
-    for slug, digest in journal.show.get("styles", {}).items():
+    for slug, digest in journal.styles.items():
         try:
             style = find_style(styles_dir, slug)
         except StyleError as exc:
@@ -56,7 +59,7 @@ def journal_styles(journal: Journal, styles_dir: Path) -> dict[str, Style]:
         styles[slug] = style
     for record in journal.frames:
         for slug, digest in record.loads:
-            if digest is not None and digest != journal.show["styles"].get(slug):
+            if digest is not None and digest != journal.styles.get(slug):
                 problems.append(f"{slug} was edited during the show (frame {record.f}); "
                                 "only one version can be replayed")
     if problems:
@@ -71,6 +74,8 @@ def replay_control(journal: Journal, session: SessionPlayback | None) -> Control
     mapper = MidiMapper(MidiMapLibrary(journal.presets / "midi"), show["midi_map"]) if show.get("midi_map") else None
     state = ControlState(presets, mapper, beats_per_bar=int(show.get("beats_per_bar", 4)))
     state.tempo.session = session
+    if show.get("autopilot"):
+        state.autopilot = Autopilot.from_settings(show["autopilot"], state.beats_per_bar)
     start_scene(state, tuple(show.get("default_slots", ())), show.get("preset"))
     for name, value in show.get("params", {}).items():
         state.params.set(name, value)
@@ -93,24 +98,27 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     live_size = tuple(show["size"])
     size = job.size or live_size
     fps = job.fps or float(show["fps"])
-    analysis = AnalysisConfig(**show["analysis"])
-    analyzer = Analyzer(analysis)
+    analysis = journal.analysis
+    try:
+        analyzer = Analyzer(analysis)
+    except (ValueError, RuntimeError) as exc:
+        raise JournalError(f"{journal.path}: analysis settings cannot be used ({exc})") from None
     hop_stream = hops(journal.audio, analysis.hop_size)
     session = SessionPlayback() if any(r.session is not None for r in journal.frames) else None
     control = replay_control(journal, session)
     ctx = create_offscreen_context()
-    backend = make_backend(job.backend or show["backend"], ctx)
-    renderer = FrameRenderer(backend, Pipeline(ctx, size), live_size)
+    backend = make_backend(job.backend or show["backend"], ctx, steady=True)
+    renderer = FrameRenderer(backend, Pipeline(ctx, size, upscale=show.get("upscale", "cubic")), live_size)
     prepared = PreparedStyles(backend, styles.values())
     if job.frames_dir is not None:
         job.frames_dir.mkdir(parents=True, exist_ok=True)
     start = journal.frames[0].t
     steps = [(r.t, [r]) for r in journal.frames] if job.fps is None else list(journal.frames_at(fps))
-    n_video = int((journal.frames[-1].t - start) * fps) + 1
+    n_video = max(1, int((journal.frames[-1].t - start) * fps) + 1)
     with tempfile.TemporaryDirectory(prefix="vjreplay-") as tmp:
         # Frame time t shows the audio heard at t: the soundtrack starts at the first frame's time.
         first = int(round(max(start, 0.0) * analysis.samplerate))
-        audio = write_wav(Path(tmp) / "audio.wav", journal.audio[first:], analysis.samplerate)
+        audio = soundtrack(Path(tmp) / "audio.wav", journal.audio[first:], analysis.samplerate)
         with VideoEncoder(job.output, size, fps, audio=audio) as encoder, \
                 render_progress(n_video, show_progress) as advance:
             video = VideoSink(encoder, start, fps, n_video, advance)
@@ -134,6 +142,17 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     ctx.release()
     log.info("replayed %d live frames into %d frames at %gx%g, %g fps: %s",
              len(journal.frames), video.written, *size, fps, path)
+    return path
+
+
+def soundtrack(path: Path, samples: np.ndarray, samplerate: int, chunk: int = 1 << 18) -> Path:
+    """The journal's audio as 16-bit WAV, a chunk at a time (a long show's audio stays on disk)."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(samplerate)
+        for start in range(0, len(samples), chunk):
+            out.writeframes((np.clip(samples[start:start + chunk], -1.0, 1.0) * 32767).astype("<i2").tobytes())
     return path
 
 

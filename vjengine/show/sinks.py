@@ -3,10 +3,14 @@
 The core hands every frame to each sink of its `Sinks` in turn, through `Sinks.send`: the one
 place where a sink's time and failures can be observed. A sink that wants the picture calls
 `frame.rgb()`; the first call reads it back from the GPU, later ones share that read-back.
+In a live show (`keep_going`) a sink fails alone: a full disk or a lost output is logged once
+per sink and counted, and the show and the other sinks go on.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +22,13 @@ from vjengine.control.events import ControlEvent
 from vjengine.control.oscout import FeatureOut
 from vjengine.control.state import ControlFrame
 from vjengine.control.tempo import TempoReading
-from vjengine.render.encoder import VideoEncoder
+from vjengine.render.encoder import EncoderError, VideoEncoder
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder
+from vjengine.render.timing import StageTimer
 from vjengine.show.journal import FrameRecord, JournalWriter
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,10 +55,15 @@ class Frame:
         return self._rgb
 
 
+class Reported(Exception):
+    """A sink's failure that its component has logged already: counted, not logged again."""
+
+
 class FrameSink:
     """Takes finished frames (render thread); `name` labels it in logs and status."""
 
     name = "sink"
+    timed_stages = False  # True: add() times its own stages
 
     def start(self) -> None:
         """Called once before the first frame."""
@@ -64,25 +76,49 @@ class FrameSink:
 
 
 class Sinks:
-    """The frame sinks of a show, fed in order."""
+    """The frame sinks of a show, fed in order; with keep_going, failures are counted per sink
+    (`failures`, by name) and never stop the others, else they propagate (offline render)."""
 
-    def __init__(self, sinks: Iterable[FrameSink] = ()):
+    def __init__(self, sinks: Iterable[FrameSink] = (), keep_going: bool = False):
         self.sinks = list(sinks)
+        self.keep_going = keep_going
+        self.failures: Counter[str] = Counter()
 
     def append(self, sink: FrameSink) -> None:
         self.sinks.append(sink)
 
     def start(self) -> None:
         for sink in self.sinks:
-            sink.start()
+            self._call(sink, sink.start)
 
-    def send(self, frame: Frame) -> None:
+    def send(self, frame: Frame, timer: StageTimer | None = None) -> None:
+        """Hand the frame to each sink; `timer` counts their time as the "sinks" stage, except
+        for sinks that time themselves (`timed_stages`)."""
         for sink in self.sinks:
-            sink.add(frame)
+            if timer is None or sink.timed_stages:
+                self._call(sink, sink.add, frame)
+            else:
+                with timer.stage("sinks"):
+                    self._call(sink, sink.add, frame)
 
     def close(self) -> None:
         for sink in self.sinks:
-            sink.close()
+            self._call(sink, sink.close, closing=True)
+
+    def _call(self, sink: FrameSink, method: Callable, *args: object, closing: bool = False) -> None:
+        """Call a sink's method; failing, count it and log the sink's first failure and its close's."""
+        if not self.keep_going:
+            method(*args)
+            return
+        try:
+            method(*args)
+        except Reported:
+            self.failures[sink.name] += 1
+        except Exception as exc:  # noqa: BLE001 (any sink failure: the show goes on)
+            self.failures[sink.name] += 1
+            if self.failures[sink.name] == 1 or closing:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                log.error("%s failed (%s); the show goes on, further failures counted", sink.name, reason)
 
 
 class SnapshotSink(FrameSink):
@@ -127,6 +163,8 @@ class JournalSink(FrameSink):
         self.session = session
 
     def add(self, frame: Frame) -> None:
+        if self.writer.error is not None:
+            raise Reported
         self.writer.add_frame(FrameRecord(frame.index, frame.t, frame.dt, frame.hops, frame.size,
                                           frame.events, frame.loads, self.session()))
 
@@ -143,10 +181,18 @@ class RecorderSink(FrameSink):
         self.recorder = recorder
 
     def add(self, frame: Frame) -> None:
+        if self.recorder.error is not None:
+            raise Reported
         self.recorder.add_frame(frame.rgb(), frame.started)
 
     def close(self) -> None:
-        self.recorder.finish()
+        failed = self.recorder.error is not None
+        try:
+            self.recorder.finish()
+        except EncoderError:
+            if failed:
+                raise Reported from None
+            raise
 
 
 class OutputsSink(FrameSink):

@@ -12,6 +12,7 @@ from vjengine.config import RenderConfig
 from vjengine.control import events
 from vjengine.control.events import ControlBus, ControlEvent
 from vjengine.render.hud import Presenter
+from vjengine.render.timing import StageTimer
 from vjengine.render.window import Window, init_glfw
 
 SHOW_KEYS = {  # keys that control the show go through the control path, like OSC and MIDI
@@ -71,19 +72,24 @@ class Stage:
         glfw.poll_events()
         return not (self.quit or self.output.should_close)
 
-    def present(self, picture: moderngl.Texture, lamp: float, hud_lines: list[str] | None = None) -> None:
-        """Draw the picture in every window (the HUD on the preview, and on the output when shown);
-        new HUD text when `hud_lines` is given. The output is swapped by `swap`."""
+    def present(self, picture: moderngl.Texture, lamp: float, hud_lines: list[str] | None = None,
+                timer: StageTimer | None = None, mode: str = "bilinear") -> None:
+        """Draw the picture in every window (present.frag in `mode`; the HUD on the preview, and
+        on the output when shown); new HUD text when `hud_lines` is given. The output is swapped
+        by `swap`."""
+        timer = timer if timer is not None else StageTimer()
         if hud_lines is not None:
-            for name, presenter in self.presenters.items():
-                (self.output if name == "output" else self.preview).make_current()
-                presenter.set_panel(hud_lines)
+            with timer.stage("hud"):
+                for name, presenter in self.presenters.items():
+                    (self.output if name == "output" else self.preview).make_current()
+                    presenter.set_panel(hud_lines)
         if self.preview is not None:
             self.preview.make_current()
-            self.presenters["preview"].show(picture, self.preview.framebuffer_size, True, lamp)
-            self.preview.swap()
+            self.presenters["preview"].show(picture, self.preview.framebuffer_size, True, lamp, timer, mode)
+            with timer.stage("swap"):
+                self.preview.swap()
         self.output.make_current()
-        self.presenters["output"].show(picture, self.output.framebuffer_size, self.hud, lamp)
+        self.presenters["output"].show(picture, self.output.framebuffer_size, self.hud, lamp, timer, mode)
 
     def swap(self) -> None:
         self.output.swap()

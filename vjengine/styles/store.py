@@ -10,7 +10,6 @@ import math
 import os
 import re
 import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +21,9 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from vjengine.errors import InputError
+from vjengine.names import NAME_RULE, is_name
+from vjengine.tomlfile import MAX_BYTES as MAX_TOML_BYTES
+from vjengine.tomlfile import parse_small_toml
 from vjengine.model import conditioning
 from vjengine.model.cppn import CPPN, CPPNConfig
 
@@ -29,9 +31,7 @@ SCHEMA_VERSION = 1
 STYLE_FILE = "style.toml"
 WEIGHTS_FILE = "weights.safetensors"
 PREVIEW_FILE = "preview.png"
-MAX_TOML_BYTES = 1 << 20
 MAX_WEIGHTS_BYTES = 256 << 20
-SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z, not $: "$" also matches before a final newline
 
 
 class StyleError(InputError):
@@ -66,10 +66,8 @@ class Style:
 
 def check_slug(slug: str) -> str:
     """Return slug if it is a safe folder name (lower-case letters, digits, - and _), else raise."""
-    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
-        raise StyleError(
-            f"style name {slug!r}: expected 1-64 characters of a-z, 0-9, '-' or '_' (no paths)"
-        )
+    if not is_name(slug):
+        raise StyleError(f"style name {slug!r}: expected {NAME_RULE} (no paths)")
     return slug
 
 
@@ -99,10 +97,9 @@ def _read_regular_file(path: Path, limit: int) -> bytes:
 def _parse_meta(path: Path) -> dict:
     raw = _read_regular_file(path, MAX_TOML_BYTES)
     try:
-        meta = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "nested too deeply"
-        raise StyleError(f"{path}: unreadable TOML ({reason})") from None
+        meta = parse_small_toml(raw, MAX_TOML_BYTES)
+    except ValueError as exc:
+        raise StyleError(f"{path}: {exc}") from None
     schema = meta.get("schema")
     if schema != SCHEMA_VERSION or type(schema) is not int:
         raise StyleError(f"{path}: unknown schema version {_show(schema)} (this engine reads {SCHEMA_VERSION})")
@@ -230,12 +227,17 @@ def save_style(root: str | os.PathLike, slug: str, model: CPPN, meta: dict,
 
 
 def list_styles(root: str | os.PathLike) -> list[Style | StyleError]:
-    """Every folder under root, sorted by slug: a Style, or the StyleError that stops it loading."""
+    """Every folder under root, sorted by slug: a Style, or the StyleError that stops it loading
+    (a folder whose name is not a style name is no style: `find_style` could never load it)."""
     root = Path(root)
     if not root.is_dir():
         return []
     results: list[Style | StyleError] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if not is_name(folder.name):
+            results.append(StyleError(f"{folder}: folder name {folder.name!r} is not a style name "
+                                      f"(expected {NAME_RULE})"))
+            continue
         try:
             results.append(load_style(folder))
         except StyleError as exc:

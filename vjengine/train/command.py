@@ -38,14 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--negative", default="", help='prompts to steer away from ("blurry | text")')
     what.add_argument("--prompt-file", type=Path, help="read the prompt from a text file, one a line")
     what.add_argument("--image", help="reference picture to steer toward (an image prompt)")
-    what.add_argument("--image-weight", type=float, default=1.0, help="weight of --image with CLIP")
+    what.add_argument("--image-weight", type=float, default=1.0, help="weight of --image with CLIP (default 1)")
     what.add_argument("--moodboard", type=Path, help="TOML list of styles to train; writes moodboard.html")
     what.add_argument("--ray", metavar="ADDRESS", help="run mood-board jobs on this Ray cluster")
 
     clip = parser.add_argument_group("guidance")
     clip.add_argument("--clip-model", default="RN50", help="open_clip architecture (default RN50)")
     clip.add_argument("--pretrained", default="openai",
-                      help="open_clip pretrained tag, a checkpoint path, or 'none' (random weights)")
+                      help="open_clip pretrained tag, a checkpoint path, or 'none' (random weights) "
+                           "(default openai)")
     clip.add_argument("--clip-config", help="open_clip model-config JSON adding an architecture")
     clip.add_argument("--no-clip", action="store_true",
                       help="no CLIP: match --image's textures (random-filter Gram matrices), colours and spectrum; also used when CLIP weights are missing")
@@ -54,34 +55,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="weight of the spatial-frequency term without CLIP (default 0.3)")
 
     recipe = parser.add_argument_group("recipe")
-    recipe.add_argument("--steps", type=int, default=default.steps)
+    recipe.add_argument("--steps", type=int, default=default.steps,
+                        help=f"optimisation steps (default {default.steps})")
     recipe.add_argument("--sizes", type=_sizes, default=default.sizes,
-                        help="training resolutions, steps split evenly (default 256,512)")
-    recipe.add_argument("--lr", type=float, default=default.lr)
+                        help="training resolutions, steps split evenly "
+                             f"(default {','.join(map(str, default.sizes))})")
+    recipe.add_argument("--lr", type=float, default=default.lr,
+                        help=f"Adam learning rate (default {default.lr:g})")
     recipe.add_argument("--warmup", type=int, default=default.warmup,
-                        help="steps over which the learning rate ramps up (default 0)")
+                        help=f"steps over which the learning rate ramps up (default {default.warmup})")
     recipe.add_argument("--states", type=int, default=default.states,
-                        help="conditioning states rendered per step (default 2)")
-    recipe.add_argument("--seed", type=int, default=default.seed)
-    recipe.add_argument("--width", type=int, default=default.width)
-    recipe.add_argument("--depth", type=int, default=default.depth)
-    recipe.add_argument("--frequency", type=float, default=default.frequency, help="sine frequency")
+                        help=f"conditioning states rendered per step (default {default.states})")
+    recipe.add_argument("--seed", type=int, default=default.seed,
+                        help=f"random seed of the initial network (default {default.seed})")
+    recipe.add_argument("--width", type=int, default=default.width,
+                        help=f"CPPN hidden layer width (default {default.width})")
+    recipe.add_argument("--depth", type=int, default=default.depth,
+                        help=f"CPPN hidden layers (default {default.depth})")
+    recipe.add_argument("--frequency", type=float, default=default.frequency,
+                        help=f"sine frequency (default {default.frequency:g})")
     recipe.add_argument("--coord-scale", type=_scales, default=default.coord_scale,
-                        help="initial scale of layer 1's x,y,r weights: 1.5 or 0.3,0.3,3 (rings)")
+                        help="initial scale of layer 1's x,y,r weights: 1.5 or 0.3,0.3,3 (rings) "
+                             f"(default {','.join(f'{v:g}' for v in default.coord_scale)})")
     recipe.add_argument("--out-scale", type=float, default=default.out_scale,
-                        help="initial scale of the output layer (crisper, more saturated colour)")
+                        help="initial scale of the output layer (crisper, more saturated colour) "
+                             f"(default {default.out_scale:g})")
     recipe.add_argument("--responsive", type=float, default=default.responsive,
-                        help="weight of the term that makes audio states differ (default 0)")
+                        help=f"weight of the term that makes audio states differ (default {default.responsive:g})")
     recipe.add_argument("--contrast-target", type=float, default=default.contrast_target,
-                        help="mean pixel difference between states that satisfies --responsive")
+                        help="mean pixel difference between states that satisfies --responsive "
+                             f"(default {default.contrast_target:g})")
     recipe.add_argument("--pan", type=float, default=default.pan,
-                        help="random window shift in x and y (0.78 trains the sides of 16:9)")
+                        help="random window shift in x and y (0.78 trains the sides of 16:9) "
+                             f"(default {default.pan:g})")
 
     run = parser.add_argument_group("run")
     run.add_argument("--out", type=Path, default=Path("styles"), help="styles folder (default styles)")
     run.add_argument("--resume", action="store_true", help="continue from the saved checkpoint")
-    run.add_argument("--checkpoint-every", type=int, default=50)
-    run.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    run.add_argument("--checkpoint-every", type=int, default=50, metavar="STEPS",
+                     help="save a checkpoint every this many steps (default 50)")
+    run.add_argument("--device", default="auto",
+                     help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps (default auto)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

@@ -18,22 +18,27 @@ from vjengine.render.backends.base import Backend
 from vjengine.render.backends.cpu_kernel import (
     MAX_CHUNK,
     MIN_CHUNK,
+    CompiledKernel,
     EagerKernel,
     kernel_weights,
     load_or_build,
+    package_path,
 )
 
 log = logging.getLogger(__name__)
 
 
 class KernelShelf:
-    """Chunk kernels per network shape: compiled ones load or build on daemon threads (a quit never
-    waits for a compiler), and the eager kernel stands in until one is ready or if it fails."""
+    """Chunk kernels per network shape: a cached compiled one loads at once, a missing one builds on
+    a daemon thread (a quit never waits for a compiler), and the eager kernel stands in until it is
+    ready or if it fails. steady: get() waits for the build instead, so that every frame of a render
+    comes from the same kernel and a render reproduces exactly."""
 
-    def __init__(self, compile: bool, runners: int, directory: Path | None):
+    def __init__(self, compile: bool, runners: int, directory: Path | None, steady: bool = False):
         self.compile = compile
         self.runners = runners
         self.directory = directory
+        self.steady = steady
         self.eager = EagerKernel()
         self._ready: dict[CPPNConfig, object] = {}
         self._pending: dict[CPPNConfig, threading.Event] = {}
@@ -46,10 +51,24 @@ class KernelShelf:
         with self._lock:
             if config in self._ready or config in self._pending:
                 return self._pending.get(config)
+            if self._load_cached(config):
+                return None
             done = self._pending[config] = threading.Event()
         threading.Thread(target=self._build, args=(config, done), daemon=True,
                          name="vj-kernel-build").start()
         return done
+
+    def _load_cached(self, config: CPPNConfig) -> bool:
+        """Load config's kernel now if the disk cache holds it (milliseconds); False if it must be built."""
+        path = package_path(config, self.directory)
+        if not path.exists():
+            return False
+        try:
+            self._ready[config] = CompiledKernel(path, self.runners)
+        except RuntimeError:
+            return False  # a stale or broken file: the build thread replaces it
+        log.info("compiled CPU kernel loaded: %s", path.name)
+        return True
 
     def _build(self, config: CPPNConfig, done: threading.Event) -> None:
         try:
@@ -64,11 +83,13 @@ class KernelShelf:
         done.set()
 
     def get(self, config: CPPNConfig):
-        """The best kernel available now for config (never waits)."""
+        """The best kernel available now for config (waits only when steady)."""
         kernel = self._ready.get(config)
         if kernel is None:
-            self.request(config)
-            return self.eager
+            done = self.request(config)
+            if self.steady and done is not None:
+                done.wait()
+            return self._ready.get(config, self.eager)
         return kernel
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -106,13 +127,14 @@ class CPUBackend(Backend):
     core taken by another thread delays one chunk rather than stalling an OpenMP team at every
     barrier. torch's intra-op threads are therefore set to 1 while the backend is open, and
     restored by close(). The compiled kernel loads from the on-disk cache or builds once in the
-    background; frames render with the eager kernel until it is ready (see wait_compiled).
+    background; frames render with the eager kernel until it is ready (see wait_compiled), unless
+    steady, as offline renders are: they wait for it, so that a render reproduces exactly.
     """
 
     name = "cpu"
 
     def __init__(self, chunk: int = 2048, workers: int | None = None, compile: bool = True,
-                 cache_dir: Path | None = None):
+                 cache_dir: Path | None = None, steady: bool = False):
         if not MIN_CHUNK <= chunk <= MAX_CHUNK:
             raise ValueError(f"chunk must be {MIN_CHUNK}..{MAX_CHUNK} pixels, got {chunk}")
         self.chunk = chunk
@@ -122,7 +144,7 @@ class CPUBackend(Backend):
         self._closed = False
         self._pool = (ThreadPoolExecutor(self.workers, thread_name_prefix="vj-cpu")
                       if self.workers > 1 else None)
-        self.kernels = KernelShelf(compile, self.workers, cache_dir)
+        self.kernels = KernelShelf(compile, self.workers, cache_dir, steady)
         self._xyr = torch.empty(0, COORD_SIZE)
         self._xyr_key: tuple[int, int, CoordinateTransform] | None = None
         log.debug("CPU backend: %d chunk thread(s) of up to %d pixels, compiled kernel %s",
