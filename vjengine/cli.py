@@ -86,6 +86,13 @@ def cmd_styles(args: argparse.Namespace) -> int:
               f"{3 + config.cond_size} inputs (x, y, r + {config.cond_size} conditioning), "
               f"frequency {config.frequency}: {config.parameter_count:,} parameters")
         return 0
+    if args.sheet:
+        from vjengine.train.sheet import make_sheet, metrics_line
+
+        for report in make_sheet(args.dir, args.sheet):
+            print(f"{report.slug:<18} {report.family:<9} {metrics_line(report)}")
+        print(f"wrote {args.sheet}")
+        return 0
     entries = list_styles(args.dir)
     if not entries:
         print(f"no styles in {args.dir}/")
@@ -343,6 +350,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("styles", help="list styles and their scores")
     p.add_argument("--dir", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
     p.add_argument("--info", action="store_true", help="print the default CPPN's architecture and size")
+    p.add_argument("--sheet", type=Path, metavar="OUT",
+                   help="write a contact sheet (OUT.png, or OUT.html plus its PNG) with look metrics")
     p.set_defaults(func=cmd_styles)
 
     p = sub.add_parser("run", help="the live show: line-in audio -> CPPN -> window")
