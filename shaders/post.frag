@@ -49,11 +49,11 @@ vec3 colour_grade(vec3 c) {
     return clamp((c - 0.5) * contrast + 0.5 + brightness, 0.0, 1.0);
 }
 
-// A flash that punches to white: exposure rises 1 + 4 * amount and a little light lifts the
+// A flash that punches to white: exposure rises 1 + 2 * amount and a little light lifts the
 // blacks (amount^2), so highlights burn out first and the picture keeps its shapes instead of
 // washing to a flat milky grey; at 1 the whole frame is white.
 vec3 flash_burn(vec3 c, float amount) {
-    return min(c * (1.0 + 4.0 * amount) + amount * amount, 1.0);
+    return min(c * (1.0 + 2.0 * amount) + amount * amount, 1.0);
 }
 
 void main() {

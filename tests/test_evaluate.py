@@ -2,6 +2,8 @@
 
 import logging
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -96,6 +98,12 @@ def test_compiled_kernel_builds_caches_and_matches_reference(make_style, kernel_
         again.prepare(style)
         assert again.wait_compiled(timeout=60) and again.kernel_source(style.config) == "compiled"
     assert package.stat().st_mtime_ns == built
+    # Loading the cached kernel must not import the compiler: a show's first picture waits for it.
+    probe = ("import sys, torch; from vjengine.render.backends.cpu_kernel import CompiledKernel; "
+             f"kernel = CompiledKernel(__import__('pathlib').Path({str(package)!r}), 2); "
+             "print('torch._inductor' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert loaded.stdout.strip() == "False", loaded.stderr[-2000:]
 
 
 def test_failed_kernel_build_falls_back_to_the_eager_path(make_style, tmp_path, caplog):

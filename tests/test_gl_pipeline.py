@@ -140,5 +140,12 @@ def test_the_edge_upscale_is_sharper_than_bilinear_with_a_bounded_overshoot(gl_c
 def test_an_unknown_upscaler_is_a_one_line_input_error(gl_context):
     from vjengine.errors import InputError
 
-    with pytest.raises(InputError, match="--upscale lanczos: expected one of bilinear, cubic, edge"):
+    with pytest.raises(InputError, match="--upscale lanczos: expected auto or one of bilinear, cubic, edge"):
         Pipeline(gl_context, (64, 36), upscale="lanczos")
+
+
+def test_auto_upscale_is_edge_except_on_a_software_renderer(gl_context):
+    from vjengine.render.backends.glsl import is_software
+
+    expected = "bilinear" if is_software(gl_context.info["GL_RENDERER"]) else "edge"
+    assert Pipeline(gl_context, (64, 36), upscale="auto").upscaler == expected

@@ -130,14 +130,16 @@ def test_energy_is_high_in_the_groove_low_in_a_breakdown_and_zero_in_silence():
     def run(seconds, mean_square):
         return [meter.update(mean_square) for _ in range(int(seconds / hop))]
 
+    two_seconds = int(2.0 / hop)
+    hits = [meter.update(0.1 if k % 43 < 4 else 0.001) for k in range(int(20.0 / hop))]  # 2 per second
+    assert min(hits[two_seconds:]) > 0.95  # sparse hits do not pump
     groove = run(20.0, 0.1)
     breakdown = run(8.0, 0.1 * 10 ** -3.0)  # 30 dB quieter
     back = run(4.0, 0.1)
-    two_seconds = int(2.0 / hop)
     assert min(groove[two_seconds:]) > 0.95 and back[-1] > 0.95
-    assert max(breakdown[two_seconds:]) < 0.2 and max(breakdown[2 * two_seconds:]) == 0.0
+    assert max(breakdown[two_seconds:]) < 0.5 and max(breakdown[int(3.0 / hop):]) == 0.0
     pause = run(9.0, 0.0)  # silence between songs, then the next, quieter song sets its own reference
-    assert max(pause[2 * two_seconds:]) == 0.0
+    assert max(pause[int(3.0 / hop):]) == 0.0
     assert run(6.0, 0.1 * 10 ** -2.0)[-1] > 0.9
 
 

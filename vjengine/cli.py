@@ -104,15 +104,18 @@ def cmd_styles(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Causal beat/onset/tempo analysis of a file, exactly as the live engine computes it."""
-    from vjengine.audio.analysis import AnalysisConfig
+    from vjengine.audio.analysis import MAX_BEAT_LOOKAHEAD, AnalysisConfig
     from vjengine.audio.filesource import decode
     from vjengine.audio.timeline import analyze_samples
 
-    config = AnalysisConfig(tracker=args.tracker)
+    if args.latency is not None and not 0.0 <= args.latency <= 1000.0 * MAX_BEAT_LOOKAHEAD:
+        raise InputError(f"--latency {args.latency}: expected 0..{1000.0 * MAX_BEAT_LOOKAHEAD:g} ms")
+    config = AnalysisConfig(tracker=args.tracker, **({} if args.latency is None else
+                                                     {"beat_lookahead": args.latency / 1000.0}))
     samples = decode(args.audio, config.samplerate)
     timeline = analyze_samples(samples, config)
     result = {"file": str(args.audio), "samplerate": config.samplerate, "hop_size": config.hop_size,
-              **timeline.to_json()}
+              "beat_lookahead": config.beat_lookahead, **timeline.to_json()}
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     print(f"{args.audio}: {len(timeline.beats)} beats, {len(timeline.onsets)} onsets, "
@@ -342,7 +345,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--fixed-scale", action="store_true", help="no adaptive internal resolution")
     p.add_argument("--min-render-scale", type=setting("min_render_scale"),
                    help=f"lowest CPPN scale the adaptive resolution may choose (default {render.min_render_scale:g})")
-    p.add_argument("--upscale", choices=UPSCALERS, help=f"CPPN -> output upscale (default {render.upscale})")
+    p.add_argument("--upscale", choices=("auto", *UPSCALERS),
+                   help=f"CPPN -> output upscale (default {render.upscale}: edge, bilinear on a software renderer)")
     p.add_argument("--no-vsync", action="store_true", help="don't wait for vertical sync")
     p.add_argument("--backend", help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {render.backend})")
     p.add_argument("--latency", type=setting("latency", scale=1000.0), metavar="MS",
@@ -385,8 +389,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help=f"CPPN resolution as a fraction of the output (default {offline.render_scale:g})")
     p.add_argument("--backend", default=offline.backend,
                    help=f"CPPN backend: auto, cuda, glsl, cpu, reference (default {offline.backend})")
-    p.add_argument("--upscale", choices=UPSCALERS, default=offline.upscale,
-                   help=f"CPPN -> output upscale (default {offline.upscale})")
+    p.add_argument("--upscale", choices=("auto", *UPSCALERS), default=offline.upscale,
+                   help=f"CPPN -> output upscale (default {offline.upscale}: edge, bilinear on a software renderer)")
     p.add_argument("--param", type=parse_param, action="append", default=[],
                    help="set a parameter, e.g. --param zoom=1.5 (repeatable)")
     p.add_argument("--styles", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
@@ -421,6 +425,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
         p.add_argument("--tracker", choices=sorted(TRACKERS), default=AnalysisConfig.tracker,
                        help=f"beat tracker (default: {AnalysisConfig.tracker})")
+        p.add_argument("--latency", type=float, help="report each beat this many ms before it sounds, as "
+                       f"`run --latency` does (default {1000 * AnalysisConfig.beat_lookahead:g}, at most 150)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("presets", help="list scenes and MIDI maps")

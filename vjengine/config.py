@@ -98,7 +98,7 @@ class RenderConfig:
     render_scale: float = 0.25
     adaptive: bool = True
     min_render_scale: float = 0.125  # the adaptive scale's floor (1280x720 keeps a 160x90 CPPN)
-    upscale: str = "edge"  # one of UPSCALERS
+    upscale: str = "auto"  # "auto" (edge, but bilinear on a software renderer) or one of UPSCALERS
     backend: str = "auto"
     preview: bool = False
     hud: bool = False
@@ -108,8 +108,8 @@ class RenderConfig:
     def __post_init__(self):
         _check(self, {"backend": str, "upscale": str, **{name: bool for name in (
             "fullscreen", "vsync", "adaptive", "preview", "hud")}})
-        if self.upscale not in UPSCALERS:
-            raise InputError(f"upscale = {self.upscale!r}: expected one of {', '.join(UPSCALERS)}")
+        if self.upscale not in ("auto", *UPSCALERS):
+            raise InputError(f"upscale = {self.upscale!r}: expected auto or one of {', '.join(UPSCALERS)}")
 
 
 @dataclass(frozen=True)

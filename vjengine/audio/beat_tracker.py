@@ -27,12 +27,18 @@ SCORE_MEMORY = 0.9  # weight of the past chain against the current onset in the 
 TIGHTNESS = 3.0  # width of the log-Gaussian weight around one period: higher = stricter tempo
 EXPECTATION_WIDTH = 1.0  # std (in beat periods) of the window around the expected next beat
 TEMPO_UPDATE_SECONDS = 0.1
-WARMUP_SECONDS = 3.0  # onset history needed before the first tempo estimate
+WARMUP_SECONDS = 1.0  # onset history needed before the first tempo estimate
 SILENCE_DB = -40.0  # input this far below its long-term level counts as silence
 SILENCE_FLOOR_DB = -90.0  # and below this absolute level (dBFS) always
 SILENCE_HOLD_SECONDS = 0.3  # silence starts this long after the last hop above the threshold
 LONG_LEVEL_SECONDS = 10.0  # time constant of the long-term input level
-ONSET_DELAY_SECONDS = 0.012  # an onset peaks in the onset strength this long after it sounds
+LEVEL_RELEASE_SECONDS = 300.0  # the silence threshold follows a falling level this slowly, so a
+# noise floor after the music stays silent for many minutes (40 dB take ~45 min)
+LOW_PHASE_WEIGHT = 3.0  # extra weight of the low-band onsets (kick, bass) in the phase score
+CONFIDENCE_SECONDS = 1.0  # smoothing of the confidence
+FULL_CONFIDENCE_PERIODICITY = 0.2  # onsets this periodic at the tempo (steady drums) give confidence 1
+MIN_CONFIDENCE = 0.1  # below this (no clear pulse: noise, a crowd, ambient) no beats are reported
+ONSET_DELAY_SECONDS = 0.005  # an onset peaks in the onset strength this long after it sounds
 
 
 class _Ring:
@@ -58,8 +64,9 @@ class PredictiveBeatTracker:
     """Tempo (comb filter + prior + HMM) and phase (cumulative score) from the onset strength.
 
     Implements the TempoTracker protocol; called by the analysis thread once per hop.
-    confidence is the periodicity of the onsets at the tracked tempo (0 = none, 1 = perfectly
-    periodic; steady dance music gives about 0.2-0.4, noise near 0) and 0 while the input is silent.
+    confidence (0..1) is the periodicity of the onsets at the tracked tempo, smoothed over
+    CONFIDENCE_SECONDS and scaled so steady drums give 1 (real songs about 0.3-0.7, noise under
+    0.1), and 0 while the input is silent. Below MIN_CONFIDENCE no beats are reported.
     """
 
     name = "predictive"
@@ -72,6 +79,7 @@ class PredictiveBeatTracker:
         self._onset_strength = OnsetStrength(config.samplerate, config.window_size, config.hop_size)
         self._tempo = TempoEstimator(frames_per_second)
         self._onsets = _Ring(self._tempo.history)
+        self._low_onsets = _Ring(self._tempo.history)
         self._max_lag = int(math.ceil(2 * 60.0 * frames_per_second / MIN_BPM))
         self._scores = _Ring(self._max_lag)
         self._lags = np.arange(self._max_lag, 0, -1, dtype=float)  # lag of each entry of last(max_lag)
@@ -83,11 +91,14 @@ class PredictiveBeatTracker:
         self._last_beat = -math.inf  # frame (fractional) of the latest beat, reported or silent
         self._next_beat: float | None = None  # predicted frame of the next beat
         self._level_rate = 1.0 - math.exp(-self.hop_seconds / LONG_LEVEL_SECONDS)
-        self._long_power = self._long_weight = 0.0
+        self._long_power = self._long_weight = self._reference_power = 0.0
+        self._reference_decay = math.exp(-self.hop_seconds / LEVEL_RELEASE_SECONDS)
         self._silence_hold = round(SILENCE_HOLD_SECONDS * frames_per_second)
         self._last_sound = -self._silence_hold - 1  # latest frame above the silence threshold
         self.bpm = 0.0
         self.confidence = 0.0
+        self._pulse = self._pulse_weight = 0.0  # the tempo's periodicity, smoothed (and bias correction)
+        self._pulse_rate = 1.0 - math.exp(-self.hop_seconds / CONFIDENCE_SECONDS)
 
     def process(self, hop: np.ndarray, t_end: float, magnitudes: np.ndarray) -> float | None:
         """Feed one hop ending at stream time t_end and its magnitude spectrum.
@@ -97,16 +108,22 @@ class PredictiveBeatTracker:
         self._frame += 1
         silent = self._update_level(hop)
         onset = self._onset_strength(magnitudes)
-        self._onsets.push(onset)
+        if not silent:  # a break leaves the tempo's evidence as it was, to pick up after it
+            self._onsets.push(onset)
+            self._low_onsets.push(self._onset_strength.low)
         if self._frame >= self._warmup and self._frame % self._update_every == 0:
             self._update_tempo()
+        accent = onset + LOW_PHASE_WEIGHT * self._onset_strength.low
         if self._period <= 0.0:
-            self._scores.push(onset)
+            self._scores.push(accent)
             return None
         past = self._scores.last(self._max_lag)
         chain = float((past * self._weights).max())
-        self._scores.push((1.0 - SCORE_MEMORY) * onset + SCORE_MEMORY * chain)
-        self.confidence = 0.0 if silent else self._tempo.strength
+        self._scores.push((1.0 - SCORE_MEMORY) * accent + SCORE_MEMORY * chain)
+        self._pulse += self._pulse_rate * (self._tempo.strength - self._pulse)
+        self._pulse_weight += self._pulse_rate * (1.0 - self._pulse_weight)
+        pulse = self._pulse / self._pulse_weight / FULL_CONFIDENCE_PERIODICITY
+        self.confidence = 0.0 if silent else min(pulse, 1.0)
         if self._next_beat is None and self._frame - self._last_beat >= 0.5 * self._period:
             self._next_beat = self._predict()
         if self._next_beat is None:
@@ -115,7 +132,7 @@ class PredictiveBeatTracker:
         if beat_t - self.lookahead > t_end:
             return None
         self._last_beat, self._next_beat = self._next_beat, None
-        return None if silent else beat_t
+        return None if self.confidence < MIN_CONFIDENCE else beat_t
 
     def _frame_time(self, frame: float) -> float:
         """Stream time of the onset that peaks in the onset strength at (fractional) frame."""
@@ -126,14 +143,16 @@ class PredictiveBeatTracker:
         power = float(np.dot(hop, hop)) / len(hop)
         self._long_power += self._level_rate * (power - self._long_power)
         self._long_weight += self._level_rate * (1.0 - self._long_weight)
-        floor = max(self._long_power / self._long_weight * 10 ** (SILENCE_DB / 10), 10 ** (SILENCE_FLOOR_DB / 10))
+        self._reference_power = max(self._long_power / self._long_weight,
+                                    self._reference_power * self._reference_decay)
+        floor = max(self._reference_power * 10 ** (SILENCE_DB / 10), 10 ** (SILENCE_FLOOR_DB / 10))
         if power >= floor:
             self._last_sound = self._frame
         return self._frame - self._last_sound > self._silence_hold
 
     def _update_tempo(self) -> None:
-        history = self._onsets.last(min(self._frame + 1, self._tempo.history))
-        bpm = self._tempo.update(history)
+        count = min(self._frame + 1, self._tempo.history)
+        bpm = self._tempo.update(self._onsets.last(count), self._low_onsets.last(count))
         if bpm <= 0.0:
             return
         self.bpm = bpm

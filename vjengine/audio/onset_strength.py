@@ -12,10 +12,12 @@ COMPRESSION = 100.0  # log1p(COMPRESSION * magnitude / running level): ~log scal
 LEVEL_SECONDS = 10.0  # time constant of the running level the spectrum is divided by
 LEVEL_FLOOR = 1e-9  # below this mean band magnitude the input counts as digital silence
 MEAN_SECONDS = 0.5  # running mean subtracted from the flux (an adaptive threshold)
+LOW_BAND_HZ = 200.0  # bands centred below this carry the kick and the bass
 
 
-def log_filterbank(samplerate: int, window_size: int) -> np.ndarray:
-    """Triangular filters, BANDS_PER_OCTAVE per octave, on the rfft bins; each row sums to 1.
+def log_filterbank(samplerate: int, window_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Triangular filters, BANDS_PER_OCTAVE per octave, on the rfft bins (each row sums to 1),
+    and their centre frequencies.
 
     Centre frequencies that round to the same bin are merged, so the low bands stay one bin apart.
     """
@@ -29,11 +31,26 @@ def log_filterbank(samplerate: int, window_size: int) -> np.ndarray:
         matrix[row, lo:mid + 1] = np.linspace(0.0, 1.0, mid - lo + 1)
         matrix[row, mid:hi + 1] = np.linspace(1.0, 0.0, hi - mid + 1)
         matrix[row] /= matrix[row].sum()
-    return matrix
+    return matrix, bins[1:-1] * bin_hz
+
+
+class _AdaptiveThreshold:
+    """Subtracts a running mean from a flux and rectifies it."""
+
+    def __init__(self, rate: float):
+        self._rate = rate
+        self._mean = 0.0
+
+    def __call__(self, flux: float) -> float:
+        self._mean += self._rate * (flux - self._mean)
+        return max(flux - self._mean, 0.0)
 
 
 class OnsetStrength:
     """Per-hop onset strength: half-wave rectified rise of log band magnitudes, summed over bands.
+
+    `low` is the same strength of the bands below LOW_BAND_HZ alone (kick and bass), set by each
+    call, which tells where the beat lies among its subdivisions.
 
     The magnitudes are divided by their slowly tracked level before log compression, so the result
     does not depend on the input gain; a running mean is subtracted (and the result rectified) so a
@@ -41,14 +58,16 @@ class OnsetStrength:
     """
 
     def __init__(self, samplerate: int, window_size: int, hop_size: int):
-        self._filterbank = log_filterbank(samplerate, window_size)
+        self._filterbank, centres = log_filterbank(samplerate, window_size)
+        self._low_bands = int(np.count_nonzero(centres < LOW_BAND_HZ))
         hop_seconds = hop_size / samplerate
         self._level_rate = 1.0 - math.exp(-hop_seconds / LEVEL_SECONDS)
-        self._mean_rate = 1.0 - math.exp(-hop_seconds / MEAN_SECONDS)
         self._level = 0.0
         self._level_weight = 0.0  # bias correction while the level warms up
-        self._mean = 0.0
+        mean_rate = 1.0 - math.exp(-hop_seconds / MEAN_SECONDS)
+        self._threshold, self._low_threshold = _AdaptiveThreshold(mean_rate), _AdaptiveThreshold(mean_rate)
         self._previous: np.ndarray | None = None
+        self.low = 0.0
 
     def __call__(self, magnitudes: np.ndarray) -> float:
         """Onset strength (>= 0) of the frame whose magnitude spectrum is given."""
@@ -60,6 +79,6 @@ class OnsetStrength:
         previous, self._previous = self._previous, compressed
         if previous is None:
             return 0.0
-        flux = float(np.maximum(compressed - previous, 0.0).sum())
-        self._mean += self._mean_rate * (flux - self._mean)
-        return max(flux - self._mean, 0.0)
+        rise = np.maximum(compressed - previous, 0.0)
+        self.low = self._low_threshold(float(rise[:self._low_bands].sum()))
+        return self._threshold(float(rise.sum()))

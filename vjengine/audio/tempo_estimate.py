@@ -10,9 +10,11 @@ HISTORY_SECONDS = 9.0  # onset strength the autocorrelation looks at
 RECENCY_SECONDS = 3.0  # older onsets are faded out exponentially, so tempo changes show up soon
 HARMONICS = 4  # the comb sums the autocorrelation at 1..HARMONICS beat periods
 SMOOTHING_FRAMES = 5  # Hann smoothing of the autocorrelation: tolerates timing jitter
-PRIOR_BPM, PRIOR_OCTAVES = 150.0, 1.0  # log-Gaussian tempo prior: centre and width
+PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0  # log-Gaussian tempo prior: centre and width
 DRIFT_PER_UPDATE = 1.5  # std of the tempo change between updates, in states (1 state = 1%)
 JUMP_PROBABILITY = 0.02  # chance per update of a jump to any tempo (a new track, a tempo change)
+RECENT_SECONDS = 3.0  # the strength is also measured on this much of the latest onsets alone
+LOW_MIX = 0.5  # how much the low-band (kick, bass) periodicity at a tempo scales its salience
 
 
 def _interpolation_rows(lags: np.ndarray, size: int) -> np.ndarray:
@@ -52,6 +54,7 @@ class TempoEstimator:
         window = np.hanning(SMOOTHING_FRAMES + 2)[1:-1]
         self._smoothing = window / window.sum()
         self._lag_index = np.arange(size)
+        self._recent_frames = int(RECENT_SECONDS * frames_per_second)
         self._recency = np.exp((np.arange(self.history) - self.history + 1) / (RECENCY_SECONDS * frames_per_second))
         self._prior = np.exp(-0.5 * (np.log2(self.bpms / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
         index = np.arange(len(self.bpms))
@@ -62,27 +65,44 @@ class TempoEstimator:
         self.bpm = 0.0
         self.strength = 0.0  # comb salience at the chosen tempo: 1 = perfectly periodic onsets
 
-    def update(self, onset_strength: np.ndarray) -> float:
-        """Feed the latest `history` onset-strength frames (oldest first); return the tempo (BPM)."""
+    def _autocorrelation(self, onset_strength: np.ndarray, faded: bool = True) -> np.ndarray | None:
+        """Normalised, smoothed autocorrelation of the compressed onset strength (older onsets
+        faded out unless faded is False); None if flat."""
         x = np.sqrt(onset_strength)  # compressed, so soft subdivisions count next to loud beats
         x -= x.mean()
-        x *= self._recency[-len(x):]
+        if faded:
+            x *= self._recency[-len(x):]
         spectrum = np.fft.rfft(x, self._fft_size)
         acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, self._fft_size)[:self._lags]
         if acf[0] <= 0.0:
-            self.strength = 0.0
-            return self.bpm
+            return None
         count = len(x)  # fewer than `history` frames while the stream is young
         unbias = count / np.maximum(count - self._lag_index, 0.25 * count)
-        acf = np.convolve(acf * unbias / acf[0], self._smoothing, mode="same")
+        return np.convolve(acf * unbias / acf[0], self._smoothing, mode="same")
+
+    def update(self, onset_strength: np.ndarray, low: np.ndarray) -> float:
+        """Feed the latest `history` frames of the onset strength and of its low band (oldest
+        first); return the tempo (BPM)."""
+        acf = self._autocorrelation(onset_strength)
+        if acf is None:
+            self.strength = 0.0
+            return self.bpm
         subdivision = np.maximum(np.maximum(self._halves @ acf, self._thirds @ acf), 0.0)
         periodicity = self._comb @ acf
         salience = np.maximum(periodicity + subdivision, 1e-3) * self._prior
+        low_acf = self._autocorrelation(low)
+        if low_acf is not None:  # the beat is where the kick and bass repeat, not a subdivision
+            low_periodicity = np.maximum(self._comb @ low_acf, 0.0)
+            if low_periodicity.max() > 0.0:
+                salience *= 1.0 - LOW_MIX + LOW_MIX * low_periodicity / low_periodicity.max()
         posterior = (self._transition @ self._posterior) * (salience / salience.max())
         self._posterior = posterior / posterior.sum()
         best = int(np.argmax(self._posterior))
         self.bpm = float(self.bpms[best] * BPM_STEP ** self._peak_offset(self._posterior, best))
-        self.strength = float(np.clip(periodicity[best], 0.0, 1.0))
+        recent = self._autocorrelation(onset_strength[-self._recent_frames:], faded=False)
+        recent_periodicity = 0.0 if recent is None else float(self._comb[best] @ recent)
+        # the lower of the two: a pulse that stopped a moment ago no longer counts
+        self.strength = float(np.clip(min(periodicity[best], recent_periodicity), 0.0, 1.0))
         return self.bpm
 
     @staticmethod

@@ -9,7 +9,6 @@ name, else the default map. MIDI learn binds the next CC from any port into that
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,13 +16,7 @@ from pathlib import Path
 from vjengine.control import events
 from vjengine.control.events import ControlEvent
 from vjengine.control.params import SPECS
-from vjengine.control.presets import (
-    SLOT_COUNT,
-    PresetError,
-    check_name,
-    read_toml,
-    write_toml,
-)
+from vjengine.control.presets import SLOT_COUNT, PresetError, TomlFolder, check_name
 from vjengine.names import NAME_PATTERN
 
 log = logging.getLogger(__name__)
@@ -122,36 +115,16 @@ def map_to_table(midi_map: MidiMap) -> dict:
     return data
 
 
-class MidiMapLibrary:
-    """The presets/midi folder; names are checked so that none escapes the folder."""
+class MidiMapLibrary(TomlFolder[MidiMap]):
+    """The presets/midi folder: MIDI maps by name."""
 
-    def __init__(self, folder: str | os.PathLike):
-        self.folder = Path(folder)
+    what = "MIDI map"
 
-    def path(self, name: str) -> Path:
-        return self.folder / f"{check_name(name, 'MIDI map')}.toml"
+    def parse(self, data: dict, where: str) -> MidiMap:
+        return map_from_table(data, where)
 
-    def load(self, name: str) -> MidiMap:
-        path = self.path(name)
-        return map_from_table(read_toml(path), str(path))
-
-    def save(self, name: str, midi_map: MidiMap) -> Path:
-        return write_toml(self.path(name), map_to_table(midi_map))
-
-    def names(self) -> list[str]:
-        if not self.folder.is_dir():
-            return []
-        return sorted(p.stem for p in self.folder.glob("*.toml")
-                      if NAME_PATTERN.match(p.stem) and p.is_file())
-
-    def entries(self) -> list[tuple[str, MidiMap | PresetError]]:
-        results: list[tuple[str, MidiMap | PresetError]] = []
-        for name in self.names():
-            try:
-                results.append((name, self.load(name)))
-            except PresetError as exc:
-                results.append((name, exc))
-        return results
+    def table(self, item: MidiMap) -> dict:
+        return map_to_table(item)
 
 
 class MidiMapper:

@@ -16,6 +16,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import tomli_w
 
@@ -28,6 +29,7 @@ from vjengine.tomlfile import MAX_BYTES as MAX_FILE_BYTES
 from vjengine.tomlfile import parse_small_toml
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SLOT_COUNT = 9
 WATCH_SECONDS = 0.5  # how often a watched presets folder is looked at for changed files
@@ -225,44 +227,55 @@ def scene_to_table(scene: Scene) -> dict:
     return data
 
 
-class PresetLibrary:
-    """The presets folder: scenes by name; names are checked so that none escapes the folder.
+class TomlFolder(Generic[T]):
+    """A folder of NAME.toml files of one kind (scenes, MIDI maps), parsed into T; names are checked
+    so that none escapes the folder, and files are capped before they are parsed.
 
-    During a live show the library is watched: a thread of its own reads and parses every preset,
-    again whenever its file changes, and `load` hands out what it parsed, so that a preset loaded
+    During a live show a folder can be watched: a thread of its own reads and parses every file,
+    again whenever one changes, and `load` hands out what it parsed, so that a load asked for
     mid-show (OSC, MIDI) never reads or parses a file on the render thread.
     """
 
+    what = "preset"  # the kind of file, for error messages
+
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
-        self._parsed: dict[str, tuple[tuple, Scene | PresetError]] | None = None  # watched: name -> parse
+        self._parsed: dict[str, tuple[tuple, T | PresetError]] | None = None  # watched: name -> parse
         self._closed = threading.Event()
 
-    def path(self, name: str) -> Path:
-        return self.folder / f"{check_name(name)}.toml"
+    def parse(self, data: dict, where: str) -> T:
+        """The file's parsed TOML as a T, or a PresetError naming `where`."""
+        raise NotImplementedError
 
-    def load(self, name: str) -> Scene:
+    def table(self, item: T) -> dict:
+        """The TOML table that saves `item`."""
+        raise NotImplementedError
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{check_name(name, self.what)}.toml"
+
+    def load(self, name: str) -> T:
         path = self.path(name)
         parsed = self._parsed
         if parsed is None:
-            return scene_from_table(read_toml(path), str(path))
+            return self.parse(read_toml(path), str(path))
         if name not in parsed:
             raise PresetError(f"{path}: missing or not a regular file")
-        scene = parsed[name][1]
-        if isinstance(scene, PresetError):
-            raise scene
-        return scene
+        item = parsed[name][1]
+        if isinstance(item, PresetError):
+            raise item
+        return item
 
-    def save(self, name: str, scene: Scene) -> Path:
-        path = write_toml(self.path(name), scene_to_table(scene))
+    def save(self, name: str, item: T) -> Path:
+        path = write_toml(self.path(name), self.table(item))
         if self._parsed is not None:  # known without reading it back; the watcher re-reads it later
-            self._parsed = {**self._parsed, name: ((), scene)}
+            self._parsed = {**self._parsed, name: ((), item)}
         return path
 
     def watch(self) -> None:
-        """Parse every preset now, then keep them parsed on a thread of their own until close()."""
+        """Parse every file now, then keep them parsed on a thread of their own until close()."""
         self._parsed = self._scan({})
-        threading.Thread(target=self._watch, daemon=True, name="presets").start()
+        threading.Thread(target=self._watch, daemon=True, name=f"{self.what}-watch").start()
 
     def close(self) -> None:
         self._closed.set()
@@ -271,8 +284,8 @@ class PresetLibrary:
         while not self._closed.wait(WATCH_SECONDS):
             self._parsed = self._scan(self._parsed or {})
 
-    def _scan(self, parsed: dict[str, tuple[tuple, Scene | PresetError]]) -> dict:
-        """Every preset's parse, re-parsing only the files whose (mtime, size, inode) changed."""
+    def _scan(self, parsed: dict[str, tuple[tuple, T | PresetError]]) -> dict:
+        """Every file's parse, re-parsing only the files whose (mtime, size, inode) changed."""
         fresh = {}
         for name in self.names():
             path = self.path(name)
@@ -285,7 +298,7 @@ class PresetLibrary:
                 fresh[name] = parsed[name]
                 continue
             try:
-                fresh[name] = (signature, scene_from_table(read_toml(path), str(path)))
+                fresh[name] = (signature, self.parse(read_toml(path), str(path)))
             except PresetError as exc:
                 fresh[name] = (signature, exc)
         return fresh
@@ -296,12 +309,22 @@ class PresetLibrary:
         return sorted(p.stem for p in self.folder.glob("*.toml")
                       if NAME_PATTERN.match(p.stem) and p.is_file())
 
-    def entries(self) -> list[tuple[str, Scene | PresetError]]:
-        """Every preset by name: its Scene, or the PresetError that stops it loading."""
-        results: list[tuple[str, Scene | PresetError]] = []
+    def entries(self) -> list[tuple[str, T | PresetError]]:
+        """Every file by name: what it holds, or the PresetError that stops it loading."""
+        results: list[tuple[str, T | PresetError]] = []
         for name in self.names():
             try:
                 results.append((name, self.load(name)))
             except PresetError as exc:
                 results.append((name, exc))
         return results
+
+
+class PresetLibrary(TomlFolder[Scene]):
+    """The presets folder: scenes by name."""
+
+    def parse(self, data: dict, where: str) -> Scene:
+        return scene_from_table(data, where)
+
+    def table(self, item: Scene) -> dict:
+        return scene_to_table(item)

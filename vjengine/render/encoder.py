@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -67,7 +68,8 @@ class VideoEncoder:
     """Writes OUT.mp4 via a temporary file in the same folder, renamed only when ffmpeg succeeds.
 
     The temporary name carries the process id, so that the next encoder into the same folder
-    deletes what a killed one left behind.
+    deletes what a killed one left behind; an exit before finish() (an error, SIGTERM turned into
+    SystemExit) deletes it too.
     """
 
     def __init__(self, output: str | Path, size: tuple[int, int], fps: float,
@@ -82,14 +84,18 @@ class VideoEncoder:
         if not folder.is_dir():
             raise EncoderError(f"{self.output}: folder {folder} does not exist")
         remove_stale_partials(self.output)
+        self._proc: subprocess.Popen | None = None
+        self._tmp: Path | None = None
+        atexit.register(self.abort)
         try:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.{os.getpid()}.",
                                        suffix=".partial.mp4")
         except OSError as exc:
+            atexit.unregister(self.abort)
             raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
+        self._tmp = Path(tmp)
         os.fchmod(fd, 0o644)  # mkstemp makes files private; a rendered video is meant to be shared
         os.close(fd)
-        self._tmp = Path(tmp)
         self._log = tempfile.TemporaryFile()
         cmd = ["ffmpeg", "-nostdin", "-y", "-v", "error",
                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps}",
@@ -132,15 +138,18 @@ class VideoEncoder:
         except OSError as exc:
             self.abort()
             raise EncoderError(f"{self.output}: cannot move the finished file into place ({exc})") from None
+        atexit.unregister(self.abort)
         self._log.close()
         return self.output
 
     def abort(self) -> None:
         """Stop ffmpeg and delete the partial file; nothing is left behind."""
-        if self._proc.poll() is None:
+        atexit.unregister(self.abort)
+        if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
-        self._tmp.unlink(missing_ok=True)
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> "VideoEncoder":
         return self

@@ -58,8 +58,12 @@ class Pipeline:
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int], shader_dir: Path = SHADERS,
                  upscale: str = "edge"):
+        if upscale == "auto":  # the edge upscale costs a software rasteriser more than the CPPN
+            from vjengine.render.backends.glsl import is_software  # (glsl imports this module)
+
+            upscale = "bilinear" if is_software(ctx.info["GL_RENDERER"]) else "edge"
         if upscale not in UPSCALERS:
-            raise InputError(f"--upscale {upscale}: expected one of {', '.join(UPSCALERS)}")
+            raise InputError(f"--upscale {upscale}: expected auto or one of {', '.join(UPSCALERS)}")
         self.ctx = ctx
         self.shader_dir = Path(shader_dir)
         self.upscaler = upscale

@@ -13,15 +13,14 @@ import re
 from dataclasses import fields
 
 from vjengine.audio.analysis import MAX_BEAT_LOOKAHEAD, AnalysisConfig
+from vjengine.config import LIMITS, MAX_SIDE, UPSCALERS
 from vjengine.control.params import SPECS
-from vjengine.config import UPSCALERS
 from vjengine.control.tempo import TempoReading
 from vjengine.names import is_name
 
-MAX_SIDE = 8192  # output pixels a side, as `--size` allows
 MIN_SIDE = 16
-MAX_FPS = 240.0
-MAX_LATENCY = 0.15
+MAX_FPS = LIMITS["fps"][1]
+MAX_LATENCY = LIMITS["latency"][1]
 MAX_SHOW_SECONDS = 24 * 3600.0  # the longest span of frame times a journal may cover
 MAX_SLOTS = 9
 SHOW_KEYS = {"format", "version", "engine", "size", "fps", "backend", "upscale", "latency", "analysis", "params",
@@ -101,7 +100,7 @@ def show(table: object) -> dict:
     size(table["size"], "size")
     _number(table["fps"], "fps", 1.0, MAX_FPS)
     _str(table["backend"], "backend", 32)
-    if "upscale" in table and table["upscale"] not in UPSCALERS:
+    if table.get("upscale", "cubic") not in UPSCALERS:  # journals before --upscale: Catmull-Rom
         raise ValueError(f"upscale {_short(table['upscale'])}: expected one of {', '.join(UPSCALERS)}")
     _number(table.get("latency", 0.0), "latency", 0.0, MAX_LATENCY)
     analysis(table["analysis"])

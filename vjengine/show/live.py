@@ -181,7 +181,7 @@ class LiveShow:
     def _journal(self) -> JournalSink:
         render, settings = self.config.render, self.control.settings
         show = show_description(
-            size=list(self.pipeline.size), fps=render.fps, backend=self.backend.name, upscale=render.upscale,
+            size=list(self.pipeline.size), fps=render.fps, backend=self.backend.name, upscale=self.pipeline.upscaler,
             latency=render.latency, analysis=self.audio.analysis_config,
             params=dict(self.config.params), **{k: v for k, v in settings.items() if k != "presets_dir"},
         )

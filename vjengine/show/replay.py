@@ -105,7 +105,7 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     control = replay_control(journal, session)
     ctx = create_offscreen_context()
     backend = make_backend(job.backend or show["backend"], ctx, steady=True)
-    renderer = FrameRenderer(backend, Pipeline(ctx, size, upscale=show.get("upscale", "edge")), live_size)
+    renderer = FrameRenderer(backend, Pipeline(ctx, size, upscale=show.get("upscale", "cubic")), live_size)
     prepared = PreparedStyles(backend, styles.values())
     if job.frames_dir is not None:
         job.frames_dir.mkdir(parents=True, exist_ok=True)

@@ -73,13 +73,13 @@ class CompiledKernel:
     source = "compiled"
 
     def __init__(self, path: Path, runners: int):
-        from torch._inductor.package import load_package
-
+        # torch's own loader, without torch._inductor.package.load_package's wrapper: importing
+        # that imports the whole compiler (seconds of CPU time) just to load a file in milliseconds.
         self.path = path
-        self._model = load_package(str(path), num_runners=max(1, runners))
+        self._loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", False, max(1, runners), -1)
 
     def __call__(self, xyr, bias, coord, weights: Sequence[torch.Tensor]) -> torch.Tensor:
-        return self._model(xyr, bias, coord, *weights)
+        return self._loader.boxed_run([xyr, bias, coord, *weights])[0]
 
 
 class _ChunkModule(torch.nn.Module):
