@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vjengine.audio.features import AudioFeatures
 from vjengine.control import events
@@ -31,6 +32,9 @@ from vjengine.control.presets import NAME_PATTERN, PresetError, PresetLibrary
 from vjengine.control.routes import Route
 from vjengine.control.scenes import Scenes
 from vjengine.control.tempo import TempoEngine
+
+if TYPE_CHECKING:
+    from vjengine.show.breeding import Breeding
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +116,7 @@ class ControlState:
         self.scenes = Scenes(presets, self.params, self.decks, self.changes)
         self.midi = MidiLearn(midi, self.changes) if midi is not None else None
         self.autopilot: Autopilot | None = None  # set by the caller for --autopilot
+        self.breeding: Breeding | None = None  # set by the live show (show.breeding)
         self.counters = ControlCounters()
         self.snapshot = ControlSnapshot()
         self._t: float | None = None
@@ -152,6 +157,13 @@ class ControlState:
             self._set_param(*param, value)
         elif target in (events.STYLE_A, events.STYLE_B):
             self.decks.put(target[-1], _slug(value, target))
+        elif target == events.SLOT and event.source == "key" and self.breeding is not None \
+                and self.breeding.active:  # keys 1-9 pick a child while breeding
+            self.breeding.handle(events.BREED_PICK, value, *self.decks.shown())
+        elif target in events.BREED_TARGETS:
+            if self.breeding is None:
+                raise ValueError("breeding is only available in the live show")
+            self.breeding.handle(target, value, *self.decks.shown())
         elif target == events.SLOT:
             self.transition_to(self.scenes.slot(value))
         elif target == events.TRANSITION:
