@@ -1,0 +1,101 @@
+"""Breeding: children of a CPPN (noise per layer, crossover), lineage replay, breed mode's controls."""
+
+import pytest
+import torch
+
+from vjengine.audio.features import AudioFeatures
+from vjengine.control import events
+from vjengine.control.events import ControlEvent
+from vjengine.control.state import ControlState
+from vjengine.model.cppn import CPPN, CPPNConfig
+from vjengine.render.evaluate import ReferenceBackend
+from vjengine.show.breeding import Breeding
+from vjengine.styles import breed
+from vjengine.styles.store import load_style
+
+CONFIG = CPPNConfig(width=8, depth=3)
+
+
+def state(seed: int) -> dict[str, torch.Tensor]:
+    return dict(CPPN(CONFIG, seed=seed).state_dict())
+
+
+def same(a, b) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.unit
+def test_the_centre_child_is_the_parent_and_the_others_are_seeded_mutants():
+    parent = state(1)
+    kids = breed.children(parent, None, 0.3, seed=7)
+    assert len(kids) == 9 and same(kids[breed.CENTRE - 1], parent)
+    mutants = [kid for i, kid in enumerate(kids) if i != breed.CENTRE - 1]
+    assert all(not same(kid, parent) for kid in mutants)
+    assert all(not same(a, b) for a, b in zip(mutants, mutants[1:]))
+    assert all(same(a, b) for a, b in zip(kids, breed.children(parent, None, 0.3, seed=7)))
+    assert not same(kids[0], breed.children(parent, None, 0.3, seed=8)[0])
+
+
+@pytest.mark.unit
+def test_noise_is_scaled_by_each_layers_own_std_times_the_strength():
+    parent = {"a.weight": torch.randn(200, 200) * 0.1, "b.weight": torch.randn(200, 200) * 3.0}
+    for strength in (0.1, 0.5):
+        kid = breed.children(parent, None, strength, seed=3)[0]
+        for key, weight in parent.items():
+            ratio = float((kid[key] - weight).std()) / (strength * float(weight.std()))
+            assert 0.95 < ratio < 1.05, (key, strength, ratio)
+    assert all(same(kid, parent) for kid in breed.children(parent, None, 0.0, seed=3))
+
+
+@pytest.mark.unit
+def test_crossover_takes_whole_layers_from_the_mate():
+    parent, mate = state(1), state(2)
+    kids = breed.children(parent, mate, 0.0, seed=5)
+    layers = {key.rsplit(".", 1)[0] for key in parent}
+    from_mate = 0
+    for kid in kids:
+        for layer in layers:
+            keys = [k for k in parent if k.rsplit(".", 1)[0] == layer]
+            if all(torch.equal(kid[k], mate[k]) for k in keys):
+                from_mate += 1
+            else:
+                assert all(torch.equal(kid[k], parent[k]) for k in keys)
+    assert 0 < from_mate < 8 * len(layers)
+    with pytest.raises(ValueError, match="mate"):
+        breed.children(parent, dict(CPPN(CPPNConfig(width=4, depth=3)).state_dict()), 0.1, 0)
+    with pytest.raises(ValueError, match="strength"):
+        breed.children(parent, None, 3.0, 0)
+
+
+@pytest.mark.unit
+def test_breed_mode_picks_by_key_and_osc_and_saves_a_style_with_a_replayable_lineage(make_style, tmp_path):
+    root_style = make_style("root", seed=4, config=CONFIG)
+    mate_style = make_style("mate", seed=5, config=CONFIG)
+    control = ControlState()
+    loaded = {s.slug: s for s in (root_style, mate_style)}
+    control.breeding = Breeding(ReferenceBackend(), loaded, tmp_path / "styles")
+    for target, slug in ((events.STYLE_A, "root"), (events.STYLE_B, "mate")):
+        control.handle(ControlEvent(target, slug))
+        control.style_loaded(slug)
+    control.update(0.0, AudioFeatures())
+    assert control.decks.shown() == ("root", "mate")
+    control.handle(ControlEvent(events.BREED_SAVE, "early"))  # nothing bred yet: counted, not raised
+    assert control.counters.rejected == 1
+    control.handle(ControlEvent(events.BREED, None, "key"))  # B toggles it on
+    assert control.breeding.active and len(control.breeding.children) == 9
+    control.handle(ControlEvent(events.SLOT, 3, "key"))  # key 3 picks while breeding
+    control.handle(ControlEvent(events.BREED_STRENGTH, 0.5))
+    control.handle(ControlEvent(events.BREED_PICK, 8, "osc"))
+    control.handle(ControlEvent(events.BREED_SAVE, "bred"))
+    assert control.counters.rejected == 1
+    saved = load_style(tmp_path / "styles" / "bred")
+    table = saved.meta["breed"]
+    assert table == {"parent": "root", "mate": "mate", "seed": breed.seed_of(root_style.content_hash),
+                     "generation": 2, "strength": 0.5, "picks": [3, 8],
+                     "strengths": [breed.DEFAULT_STRENGTH, 0.5]}
+    assert saved.meta["method"] == "breed"
+    lineage = breed.Lineage(table["parent"], table["seed"], table["mate"], table["picks"], table["strengths"])
+    assert same(breed.replay(root_style.weights, mate_style.weights, lineage), saved.weights)
+    control.handle(ControlEvent(events.BREED, False))
+    control.handle(ControlEvent(events.SLOT, 3, "key"))  # off: keys select slots again (none here)
+    assert control.breeding.lineage.picks == [3, 8]
