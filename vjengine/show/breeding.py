@@ -49,7 +49,7 @@ class Breeding:
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not 0.0 <= value <= breed.MAX_STRENGTH:
                 raise ValueError(f"breed strength {value!r}: expected 0..{breed.MAX_STRENGTH:g}")
-            self.strength = float(value)
+            self.strength = round(float(value), 6)  # OSC's float32 0.4 is recorded as 0.4
             if self.parent is not None:
                 self._breed()
         elif target == events.BREED_PICK:
