@@ -1,14 +1,18 @@
 """Breeding: children of a CPPN (noise per layer, crossover), lineage replay, breed mode's controls."""
 
+import numpy as np
 import pytest
 import torch
 
 from vjengine.audio.features import AudioFeatures
 from vjengine.control import events
 from vjengine.control.events import ControlEvent
+from vjengine.control.midimap import parse_action
+from vjengine.control.presets import PresetError
 from vjengine.control.state import ControlState
 from vjengine.model.cppn import CPPN, CPPNConfig
 from vjengine.render.evaluate import ReferenceBackend
+from vjengine.render.frame import tile
 from vjengine.show.breeding import Breeding
 from vjengine.styles import breed
 from vjengine.styles.store import load_style
@@ -99,3 +103,21 @@ def test_breed_mode_picks_by_key_and_osc_and_saves_a_style_with_a_replayable_lin
     control.handle(ControlEvent(events.BREED, False))
     control.handle(ControlEvent(events.SLOT, 3, "key"))  # off: keys select slots again (none here)
     assert control.breeding.lineage.picks == [3, 8]
+
+
+@pytest.mark.unit
+def test_midi_pads_toggle_breeding_and_pick_children():
+    assert parse_action("breed", "pads") == ControlEvent(events.BREED)
+    assert parse_action("breed 4", "pads") == ControlEvent(events.BREED_PICK, 4)
+    for bad in ("breed 0", "breed 10", "breed x"):
+        with pytest.raises(PresetError, match="breed 1"):
+            parse_action(bad, "pads")
+
+
+@pytest.mark.unit
+def test_tiles_fill_the_grid_left_to_right_top_to_bottom():
+    pictures = [np.full((2, 3, 3), i, np.uint8) for i in range(9)]
+    grid = tile(pictures, 3, (10, 7))  # one spare column and row stay black
+    assert grid.shape == (7, 10, 3)
+    assert grid[0, 0, 0] == 0 and grid[0, 3, 0] == 1 and grid[2, 0, 0] == 3 and grid[5, 8, 0] == 8
+    assert not grid[6].any() and not grid[:, 9].any()

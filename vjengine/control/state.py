@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from vjengine.audio.features import AudioFeatures
 from vjengine.control import events
@@ -33,14 +33,19 @@ from vjengine.control.routes import Route
 from vjengine.control.scenes import Scenes
 from vjengine.control.tempo import TempoEngine
 
-if TYPE_CHECKING:
-    from vjengine.show.breeding import Breeding
-
 log = logging.getLogger(__name__)
 
 STARTUP_SOURCE = "start"  # events that set the show up, not a VJ's changes
 MANUAL_CHANGES = (events.STYLE_A, events.STYLE_B, events.SLOT, events.TRANSITION, events.PRESET)
 MAX_LOGGED_PRESET_ERRORS = 256  # distinct preset errors logged; later ones are only counted
+
+
+class Breeder(Protocol):
+    """Breed mode as the controls see it (show.breeding.Breeding)."""
+
+    active: bool
+
+    def handle(self, target: str, value: object, style_a: str | None, style_b: str | None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ class ControlState:
         self.scenes = Scenes(presets, self.params, self.decks, self.changes)
         self.midi = MidiLearn(midi, self.changes) if midi is not None else None
         self.autopilot: Autopilot | None = None  # set by the caller for --autopilot
-        self.breeding: Breeding | None = None  # set by the live show (show.breeding)
+        self.breeding: Breeder | None = None  # set by the live show (show.breeding)
         self.counters = ControlCounters()
         self.snapshot = ControlSnapshot()
         self._t: float | None = None
