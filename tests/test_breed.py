@@ -12,7 +12,7 @@ from vjengine.control.presets import PresetError
 from vjengine.control.state import ControlState
 from vjengine.model.cppn import CPPN, CPPNConfig
 from vjengine.render.evaluate import ReferenceBackend
-from vjengine.render.frame import tile
+from vjengine.render.frame import FrameRenderer, tile
 from vjengine.show.breeding import Breeding
 from vjengine.styles import breed
 from vjengine.styles.store import load_style
@@ -121,3 +121,57 @@ def test_tiles_fill_the_grid_left_to_right_top_to_bottom():
     assert grid.shape == (7, 10, 3)
     assert grid[0, 0, 0] == 0 and grid[0, 3, 0] == 1 and grid[2, 0, 0] == 3 and grid[5, 8, 0] == 8
     assert not grid[6].any() and not grid[:, 9].any()
+
+
+def test_the_grid_is_drawn_in_place_of_the_decks_and_a_journal_replays_it_bit_for_bit(
+        gl_context, make_style, tmp_path):
+    from tests.test_show_core import FPS, SIZE, Pictures, event
+
+    from vjengine.audio.analysis import AnalysisConfig
+    from vjengine.render.evaluate import CPUBackend
+    from vjengine.render.gl import Pipeline
+    from vjengine.show.core import FrameCore
+    from vjengine.show.journal import Journal, JournalWriter, show_description
+    from vjengine.show.sinks import JournalSink, Sinks
+    from vjengine.show.styles import PreparedStyles
+
+    style = make_style("dawn", seed=3, config=CONFIG)
+
+    def core(root, *sinks):
+        backend = CPUBackend(compile=False, workers=1)
+        styles = PreparedStyles(backend, [style])
+        control = ControlState()
+        control.breeding = Breeding(backend, styles.styles, root)
+        return FrameCore(control, styles, FrameRenderer(backend, Pipeline(gl_context, SIZE), (48, 27)),
+                         Sinks(sinks))
+
+    def features(t):
+        return AudioFeatures(t=t, bass_att=1.2, rms=0.1)
+
+    live = Pictures()
+    writer = JournalWriter(tmp_path / "show.vjshow", show_description(
+        size=list(SIZE), fps=FPS, backend="cpu", analysis=AnalysisConfig()), None)
+    show = core(tmp_path / "styles", live, JournalSink(writer))
+    script = {0: [event(events.STYLE_A, "dawn")], 3: [event(events.BREED_STRENGTH, 1.0), event(events.BREED, True)],
+              6: [event(events.BREED_PICK, 2)], 8: [event(events.BREED_SAVE, "grid")],
+              9: [event(events.BREED, False)]}
+    show.styles.arrive([("dawn", style.content_hash)])
+    for i in range(11):
+        show.step(i / FPS, 1 / FPS if i else 0.0, features(i / FPS), script.get(i, ()))
+    writer.close()
+    assert show.control.counters.rejected == 0 and not show.errors
+    grid = live.pictures[5].astype(float)
+    h, w = grid.shape[0] // 3, grid.shape[1] // 3
+    means = [grid[r * h:(r + 1) * h, c * w:(c + 1) * w].mean(axis=(0, 1)) for r in range(3) for c in range(3)]
+    assert min(np.abs(a - b).max() for i, a in enumerate(means) for b in means[i + 1:]) > 2  # nine pictures
+    assert not np.array_equal(live.pictures[2], live.pictures[3])  # the grid replaced deck A
+    assert load_style(tmp_path / "styles" / "grid").meta["breed"]["picks"] == [2]
+
+    journal = Journal(tmp_path / "show.vjshow")
+    again = Pictures()
+    replayed = core(None, again)
+    for record in journal.frames:
+        replayed.styles.arrive(record.loads)
+        replayed.step(record.t, record.dt, features(record.t), record.events)
+    journal.close()
+    assert all(np.array_equal(a, b) for a, b in zip(live.pictures, again.pictures, strict=True))

@@ -23,13 +23,14 @@ log = logging.getLogger(__name__)
 class Breeding:
     """Breed mode: `handle` takes the breed events with the decks' styles; `children` feeds the grid.
 
-    `styles` maps loaded slugs to their Style (the show's style cache), `root` is the styles folder.
+    `styles` maps loaded slugs to their Style (the show's style cache), `root` is the styles folder
+    that saves go to; None (a replay) breeds the same children but writes nothing.
     """
 
-    def __init__(self, backend: Backend, styles: dict[str, Style], root: Path):
+    def __init__(self, backend: Backend, styles: dict[str, Style], root: Path | None):
         self.backend = backend
         self.styles = styles
-        self.root = Path(root)
+        self.root = root
         self.active = False
         self.strength = breed.DEFAULT_STRENGTH
         self.parent: Style | None = None
@@ -97,6 +98,8 @@ class Breeding:
             raise ValueError("breed save: nothing bred yet (turn breed mode on first)")
         if not isinstance(name, str):
             raise ValueError(f"breed save: expected a style name, got {name!r}")
+        if self.root is None:
+            return
         model = CPPN(self.parent.config)
         model.load_state_dict(self.parent.weights)
         lineage = self.lineage
