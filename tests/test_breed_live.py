@@ -27,13 +27,17 @@ def test_breed_pick_and_save_over_osc_make_a_loadable_style_with_its_lineage(mak
     engine = LiveEngine(tmp_path, *ENGINE_ARGS, "--backend", "cpu", "--styles", str(styles),
                         "--style", "parent", "--style-b", "other", "--osc-port", str(port))
     try:
-        engine.wait_for(lambda r: r.get("frames", 0) > 10 and r["style_b"] == "other", 240, "both decks loaded")
-        send(port, "/vj/breed", 1)
+        ready = engine.wait_for(lambda r: r.get("frames", 0) > 10 and r["style_b"] == "other", 240,
+                                "both decks loaded")
+        engine.key("b")  # breed mode on
+        handled = ready["control"]["control_events"]
+        engine.wait_for(lambda r: r["control"]["control_events"] > handled, 10, "the B key handled")
         send(port, "/vj/breed/strength", 0.4)
         send(port, "/vj/breed/pick", 2)
         send(port, "/vj/breed/pick", 9)
-        time.sleep(0.5)
-        before = engine.wait_for(lambda r: r["control"]["osc_accepted"] >= 4, 10, "the breed messages taken")
+        engine.wait_for(lambda r: r["control"]["osc_accepted"] >= 3, 10, "the breed messages taken")
+        engine.key("3")  # picks while breeding
+        before = engine.wait_for(lambda r: r["control"]["control_events"] > handled + 4, 10, "key 3 handled")
         time.sleep(2.0)  # the grid keeps drawing: nine children a frame on the CPU path
         during = engine.last()
         fps = (during["frames"] - before["frames"]) / (during["t"] - before["t"])
@@ -47,7 +51,7 @@ def test_breed_pick_and_save_over_osc_make_a_loadable_style_with_its_lineage(mak
         assert meta["method"] == "breed"
         lineage = meta["breed"]
         assert (lineage["parent"], lineage["mate"], lineage["generation"], lineage["picks"]) == \
-               ("parent", "other", 2, [2, 9])
+               ("parent", "other", 3, [2, 9, 3])
         assert lineage["strength"] == 0.4
         send(port, "/vj/breed", 0)
         send(port, "/vj/style/a", "bred")
