@@ -47,6 +47,8 @@ class Breeder(Protocol):
 
     def handle(self, target: str, value: object, style_a: str | None, style_b: str | None) -> None: ...
 
+    def describe(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class ControlFrame:

@@ -60,6 +60,14 @@ class Breeding:
         else:
             raise ValueError(f"unknown breed target {target!r}")
 
+    def describe(self) -> str:
+        """One line for the HUD and telemetry, e.g. "gen 2 of neon x coral, strength 0.2"."""
+        lineage = self.lineage
+        if lineage is None:
+            return "off"
+        mate = f" x {lineage.mate}" if lineage.mate else ""
+        return f"gen {lineage.generation} of {lineage.parent}{mate}, strength {self.strength:g}"
+
     def _start(self, style_a: str | None, style_b: str | None) -> None:
         parent = self.styles.get(style_a) if style_a is not None else None
         if parent is None:
