@@ -91,7 +91,9 @@ def test_breed_mode_picks_by_key_and_osc_and_saves_a_style_with_a_replayable_lin
     control.handle(ControlEvent(events.BREED_STRENGTH, 0.5))
     control.handle(ControlEvent(events.BREED_PICK, 8, "osc"))
     control.handle(ControlEvent(events.BREED_SAVE, "bred"))
-    assert control.counters.rejected == 1
+    control.handle(ControlEvent(events.BREED_SAVE, "root"))  # never over an existing style
+    assert control.counters.rejected == 2
+    assert same(load_style(tmp_path / "styles" / "root").weights, root_style.weights)
     saved = load_style(tmp_path / "styles" / "bred")
     table = saved.meta["breed"]
     assert table == {"parent": "root", "mate": "mate", "seed": breed.seed_of(root_style.content_hash),

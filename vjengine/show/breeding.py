@@ -108,6 +108,8 @@ class Breeding:
             raise ValueError(f"breed save: expected a style name, got {name!r}")
         if self.root is None:
             return
+        if (self.root / name).exists():
+            raise ValueError(f"breed save {name}: {self.root / name} exists (a bred style never replaces one)")
         model = CPPN(self.parent.config)
         model.load_state_dict(self.parent.weights)
         lineage = self.lineage
