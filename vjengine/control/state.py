@@ -44,6 +44,7 @@ class Breeder(Protocol):
     """Breed mode as the controls see it (show.breeding.Breeding)."""
 
     active: bool
+    children: list  # the grid's prepared weights, for the frame path
 
     def handle(self, target: str, value: object, style_a: str | None, style_b: str | None) -> None: ...
 
@@ -123,7 +124,7 @@ class ControlState:
         self.scenes = Scenes(presets, self.params, self.decks, self.changes)
         self.midi = MidiLearn(midi, self.changes) if midi is not None else None
         self.autopilot: Autopilot | None = None  # set by the caller for --autopilot
-        self.breeding: Breeder | None = None  # set by the live show (show.breeding)
+        self.breeding: Breeder | None = None  # set by the live show and replay (show.breeding)
         self.counters = ControlCounters()
         self.snapshot = ControlSnapshot()
         self._t: float | None = None
@@ -169,7 +170,7 @@ class ControlState:
             self.breeding.handle(events.BREED_PICK, value, *self.decks.shown())
         elif target in events.BREED_TARGETS:
             if self.breeding is None:
-                raise ValueError("breeding is only available in the live show")
+                raise ValueError("breeding is not available here (only in run and replay)")
             self.breeding.handle(target, value, *self.decks.shown())
         elif target == events.SLOT:
             self.transition_to(self.scenes.slot(value))
