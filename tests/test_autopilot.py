@@ -226,7 +226,7 @@ def test_osc_out_announces_each_section_and_energy_class_to_oscdump():
 
 def test_render_refuses_autopilot_with_a_second_style_in_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "vjengine", "render", str(tmp_path / "song.wav"), "-o",
-                             str(tmp_path / "out.mp4"), "--autopilot", "--style-b", "lime-flow"],
+                             str(tmp_path / "out.mp4"), "--autopilot", "--style-b", "acid-plasma"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip() == "vjengine: --autopilot chooses the styles itself: leave out --style-b"

@@ -47,7 +47,7 @@ def section(frames, name):
     return frames[int(start * FPS):int(stop * FPS)]
 
 
-@pytest.mark.parametrize("style", ["neon-rings", "deep-nebula"])
+@pytest.mark.parametrize("style", ["neon-rings", "coral-maze"])
 def test_breakdown_is_darker_and_calmer_and_silence_stops_the_pulse(song, tmp_path, style):
     frames = render_frames(song, tmp_path, style)
     luma = {name: section(frames, name).mean() for name in SECTIONS}

@@ -1,4 +1,4 @@
-"""The committed starter styles: they load, are truthfully described, differ and answer to audio."""
+"""The shipped styles: they load, say how they were made, differ and answer to audio."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from vjengine.model import conditioning, coords
 from vjengine.modulate import FrameInputs, PostParams
 from vjengine.render.evaluate import ReferenceBackend
 from vjengine.styles.store import PREVIEW_FILE, Style, list_styles
-from vjengine.train import statistics
+from vjengine.train import sheet
 from vjengine.train.outputs import strip_states
+from vjengine.train.procedural import make_reference
 from vjengine.train.stats_guide import StatisticsGuide, StatisticsTarget
+from vjengine.train.texture_guide import TextureGuide, TextureTarget
 
 STYLES = Path(__file__).resolve().parents[1] / "styles"
 SIZE = 64
@@ -46,18 +48,30 @@ def render(backend: ReferenceBackend, model, state: torch.Tensor) -> np.ndarray:
     return backend.evaluate([model], SIZE, SIZE, frame)[0]
 
 
-def guide_for(style: Style) -> StatisticsGuide:
+FAMILIES = {"geometric", "tunnel", "cellular", "liquid", "glitch", "cosmic", "minimal", "pastel"}
+
+
+def guide_for(style: Style) -> StatisticsGuide | TextureGuide:
+    """The guide the style was trained with, rebuilt from what its style.toml records."""
     train = style.meta["train"]
+    if style.meta["method"] == "procedural-texture":
+        reference = make_reference(train["pattern"], train["stops"], train["pattern_size"],
+                                   train["pattern_seed"])
+        target = TextureTarget.from_image(reference, train["reference_size"], train["image"],
+                                          seed=train["seed"])
+        return TextureGuide(target, style.meta["method"], train["colour_weight"], train["band_weight"])
     target = StatisticsTarget.from_palette(train["palette"], train["bands"], train["spread"], seed=train["seed"])
     return StatisticsGuide(target, style.meta["method"], band_weight=train["band_weight"])
 
 
-def test_at_least_six_starter_styles_load_with_their_recipe_recorded(starters):
-    assert len(starters) >= 6
+def test_twenty_styles_in_every_family_load_with_their_recipe_recorded(starters):
+    assert len(starters) >= 20
+    assert {style.meta["family"] for style in starters} == FAMILIES
     for style in starters:
         meta, train = style.meta, style.meta["train"]
-        assert meta["method"] == "palette-statistics" and meta["description"]
-        assert train["target"] == "palette" and train["palette"] and len(train["bands"]) == 5
+        assert meta["method"] in ("palette-statistics", "procedural-texture") and meta["description"]
+        assert train["made_by"].startswith("tools/make_")
+        assert len(train["bands"]) == 5
         for key in ("seed", "steps", "steps_done", "lr", "coord_scale", "objective", "score_measures"):
             assert key in train, (style.slug, key)
         with Image.open(STYLES / style.slug / PREVIEW_FILE) as preview:
@@ -73,11 +87,10 @@ def test_recorded_scores_equal_a_recomputation(starters):
         assert guide_for(style).score(frames) == pytest.approx(style.meta["score"], abs=1e-4), style.slug
 
 
-def test_starter_styles_have_distinct_colours(pictures):
-    histograms = {slug: statistics.colour_histogram(torch.from_numpy(np.stack(frames)))
-                  for slug, frames in pictures.items()}
-    for a, b in itertools.combinations(histograms, 2):
-        assert statistics.histogram_distance(histograms[a], histograms[b]) > 0.4, (a, b)
+def test_no_two_styles_look_alike(pictures):
+    descriptors = {slug: sheet.descriptor(frames) for slug, frames in pictures.items()}
+    for a, b in itertools.combinations(descriptors, 2):
+        assert sheet.descriptor_distance(descriptors[a], descriptors[b]) > 0.3, (a, b)
 
 
 def test_starter_styles_change_with_the_conditioning_state(pictures):
@@ -100,6 +113,8 @@ def test_bass_onset_and_beat_phase_each_visibly_change_the_picture(starters):
 def test_every_audio_state_stays_on_its_palette(starters):
     backend = ReferenceBackend()
     for style in starters:
+        if style.meta["method"] != "palette-statistics":
+            continue
         guide, model = guide_for(style), backend.prepare(style)
         for state in conditioning.sample(6, torch.Generator().manual_seed(5)):
             frame = torch.from_numpy(render(backend, model, state)).permute(2, 0, 1)[None] / 255.0

@@ -304,7 +304,7 @@ def test_image_prompt_without_clip_moves_colour_histogram_toward_reference(tmp_p
     recipe = Recipe(steps=40, sizes=(64,), states=2, seed=1, warmup=10)
     summary = run_job(TrainJob(slug="from-image", image=str(reference), use_clip=False, recipe=recipe,
                                out=str(tmp_path / "styles")))
-    assert summary.method == "image-statistics"
+    assert summary.method == "image-texture"
     from PIL import Image
 
     wanted = statistics.colour_histogram(torch.from_numpy(np.array(Image.open(reference).convert("RGB"))))
@@ -318,7 +318,7 @@ def test_image_prompt_without_clip_moves_colour_histogram_toward_reference(tmp_p
     after = distance(load_style(tmp_path / "styles" / "from-image").model())
     assert after < 0.7 * before, (before, after)
     meta = load_style(tmp_path / "styles" / "from-image").meta
-    assert meta["train"]["target"] == "image" and meta["train"]["image"] == str(reference)
+    assert meta["train"]["target"] == "texture" and meta["train"]["image"] == str(reference)
 
 
 def test_statistics_training_improves_on_its_starting_colours(tmp_path):

@@ -62,15 +62,6 @@ STARTERS: dict[str, Starter] = {
         "Neon Rings", "neon pink and electric blue rings on near-black: a geometric tunnel",
         {"#ff2bd6": 0.3, "#1f6bff": 0.3, "#00e5ff": 0.08, "#05021a": 0.32},
         (0.3, 0.3, 0.2, 0.12, 0.08), 0.03, _recipe(0, (0.5, 0.5, 3.0), 0.12)),
-    "deep-nebula": Starter(
-        "Deep Nebula", "deep-space purples and magenta gas with cyan glints",
-        {"#0b0221": 0.4, "#3d1a78": 0.25, "#8a2be2": 0.15, "#ff4fd8": 0.1, "#5ec8ff": 0.07,
-         "#ffffff": 0.03},
-        (0.35, 0.3, 0.2, 0.1, 0.05), 0.05, _recipe(0, (2.5, 2.5, 1.0), 0.08)),
-    "earth-fractal": Starter(
-        "Earth Fractal", "earthy browns, ochre and olive in a busy organic texture",
-        {"#3b2412": 0.3, "#7a4a21": 0.25, "#c08a3e": 0.2, "#556b2f": 0.15, "#d9c7a0": 0.1},
-        (0.2, 0.35, 0.25, 0.12, 0.08), 0.04, _recipe(0, (2.0, 2.0, 2.0), 0.1)),
     "red-glitch": Starter(
         "Red Glitch", "hard red and black horizontal bars with white tears",
         {"#000000": 0.5, "#ff0000": 0.35, "#ffffff": 0.08, "#600000": 0.07},
@@ -79,14 +70,10 @@ STARTERS: dict[str, Starter] = {
         "Pastel Wash", "soft pastel pink, sky, mint, cream and lavender washes",
         {"#ff9ec7": 0.22, "#8fc8ff": 0.22, "#9ff0c0": 0.2, "#ffe28a": 0.18, "#c2a8ff": 0.18},
         (0.5, 0.3, 0.12, 0.05, 0.03), 0.04, _recipe(0, (1.2, 1.2, 0.8), 0.06)),
-    "lime-flow": Starter(
-        "Lime Flow", "yellow-green organic flow over dark green",
-        {"#d4ff00": 0.25, "#7fff00": 0.2, "#ffe600": 0.2, "#0f3d0f": 0.2, "#2e8b57": 0.15},
-        (0.2, 0.35, 0.25, 0.12, 0.08), 0.04, _recipe(0, (0.8, 3.0, 0.5), 0.1)),
 }
 
 
-def make(slug: str, starter: Starter, out: Path) -> float:
+def make(slug: str, starter: Starter, out: Path, family: str = "") -> float:
     """Train one starter style and write styles/<slug>/; returns its score."""
     target = StatisticsTarget.from_palette(starter.palette, list(starter.bands), starter.spread,
                                            seed=starter.recipe.seed)
@@ -96,7 +83,7 @@ def make(slug: str, starter: Starter, out: Path) -> float:
     trainer.run()
     summary = write_style(trainer, out, slug, starter.title, PromptSet(),
                           time.perf_counter() - started, {"made_by": "tools/make_starter_styles.py"},
-                          description=starter.description)
+                          description=starter.description, family=family)
     return summary.score
 
 

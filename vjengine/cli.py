@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -84,6 +85,13 @@ def cmd_styles(args: argparse.Namespace) -> int:
         print(f"default CPPN: {config.depth} x {config.width} sine layers, "
               f"{3 + config.cond_size} inputs (x, y, r + {config.cond_size} conditioning), "
               f"frequency {config.frequency}: {config.parameter_count:,} parameters")
+        return 0
+    if args.sheet:
+        from vjengine.train.sheet import make_sheet, metrics_line
+
+        for report in make_sheet(args.dir, args.sheet):
+            print(f"{report.slug:<18} {report.family:<9} {metrics_line(report)}")
+        print(f"wrote {args.sheet}")
         return 0
     entries = list_styles(args.dir)
     if not entries:
@@ -193,15 +201,19 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """The live show."""
     import faulthandler
-    import gc
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
     show = engine_from_args(args)
     for ending in (signal.SIGTERM, signal.SIGHUP):  # systemd, `kill`, a closed terminal: end as Esc does
         signal.signal(ending, show.stop)
     code = show.run()
-    gc.freeze()  # everything is closed: spare the exit a collection of torch's heap (seconds)
-    return code
+    # Everything is closed and flushed. Leave without the interpreter's finalisation, where native
+    # threads and destructors (PortAudio, the compiled kernel's runners, EGL) can race into a
+    # segfault, and which would also collect torch's heap for seconds.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def engine_from_args(args: argparse.Namespace):
@@ -338,6 +350,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("styles", help="list styles and their scores")
     p.add_argument("--dir", type=Path, default=DEFAULT_STYLES, help="styles folder (default: styles)")
     p.add_argument("--info", action="store_true", help="print the default CPPN's architecture and size")
+    p.add_argument("--sheet", type=Path, metavar="OUT",
+                   help="write a contact sheet (OUT.png, or OUT.html plus its PNG) with look metrics")
     p.set_defaults(func=cmd_styles)
 
     p = sub.add_parser("run", help="the live show: line-in audio -> CPPN -> window")

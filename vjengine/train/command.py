@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "(default openai)")
     clip.add_argument("--clip-config", help="open_clip model-config JSON adding an architecture")
     clip.add_argument("--no-clip", action="store_true",
-                      help="no CLIP: match --image's colour and spatial-frequency statistics")
+                      help="no CLIP: match --image's textures (random-filter Gram matrices), colours and spectrum; also used when CLIP weights are missing")
     clip.add_argument("--cutouts", type=int, default=8, help="CLIP cutouts per state (default 8)")
     clip.add_argument("--band-weight", type=float, default=0.3,
                       help="weight of the spatial-frequency term without CLIP (default 0.3)")
@@ -94,7 +94,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--resume", action="store_true", help="continue from the saved checkpoint")
     run.add_argument("--checkpoint-every", type=int, default=50, metavar="STEPS",
                      help="save a checkpoint every this many steps (default 50)")
-    run.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    run.add_argument("--device", default="auto",
+                     help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps (default auto)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

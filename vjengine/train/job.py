@@ -68,15 +68,24 @@ class JobSummary:
 
 
 def pick_device(name: str) -> torch.device:
-    """The torch device for --device (auto: CUDA when present, else CPU)."""
+    """The torch device for --device: auto tries CUDA, then Apple's MPS, then the CPU."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        mps = getattr(torch.backends, "mps", None)
+        if torch.cuda.is_available():
+            device = torch.device("cuda")
+        elif mps is not None and mps.is_available():
+            device = torch.device("mps")
+        else:
+            device = torch.device("cpu")
+        return device
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise InputError(f"--device {name!r}: expected auto, cpu or cuda[:N]") from None
+        raise InputError(f"--device {name!r}: expected auto, cpu, cuda[:N] or mps") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise InputError(f"--device {name}: no CUDA device here")
+    if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise InputError(f"--device {name}: no Apple MPS device here")
     return device
 
 
@@ -111,28 +120,41 @@ def build_guide(job: TrainJob, device: torch.device) -> Guide:
         if not prompts.positive and image is None:
             raise InputError(f"style {job.slug!r}: give a prompt with a positive weight or --image")
         from vjengine.train.clip_guide import ClipGuide
-        from vjengine.train.clip_model import load_clip, register_model_config
+        from vjengine.train.clip_model import ClipWeightsMissing, load_clip, register_model_config
 
         if job.clip_config:
             register_model_config(job.clip_config)
-        clip = load_clip(job.clip_model, job.pretrained, device)
+        try:
+            clip = load_clip(job.clip_model, job.pretrained, device)
+        except ClipWeightsMissing as missing:
+            if prompts:
+                raise
+            log.warning("%s; training --image with the texture guide instead", str(missing).split(":")[0])
+            return texture_guide(job, image)
         return ClipGuide(clip, prompts, job.cutouts, image, job.image_weight)
     if prompts:
         raise InputError(f"style {job.slug!r}: text prompts need CLIP; drop --no-clip or give only --image")
     if image is None:
         raise InputError(f"style {job.slug!r}: --no-clip needs --image REF.png to take statistics from")
-    from vjengine.train.stats_guide import StatisticsGuide, StatisticsTarget
+    return texture_guide(job, image)
 
-    target = StatisticsTarget.from_image(image, job.recipe.sizes[-1], source=str(job.image),
-                                         seed=job.recipe.seed)
-    return StatisticsGuide(target, method="image-statistics", band_weight=job.band_weight)
+
+def texture_guide(job: TrainJob, image: torch.Tensor) -> Guide:
+    """The weight-free guide toward a picture's textures, colours and spectrum."""
+    from vjengine.train.texture_guide import TextureGuide, TextureTarget
+
+    target = TextureTarget.from_image(image, job.recipe.sizes[-1], source=str(job.image),
+                                      seed=job.recipe.seed)
+    return TextureGuide(target, band_weight=job.band_weight)
 
 
 def write_style(trainer: Trainer, root: str | Path, slug: str, title: str, prompts: PromptSet,
-                seconds: float, extra: dict | None = None, description: str = "") -> JobSummary:
+                seconds: float, extra: dict | None = None, description: str = "",
+                family: str = "") -> JobSummary:
     """Score the trained CPPN and write styles/<slug>/ with preview, strip and training curve.
 
-    `extra` adds keys to the [train] table; `description` says in words what the style looks like.
+    `extra` adds keys to the [train] table; `description` says in words what the style looks like
+    and `family` which kind of look it is (e.g. tunnel, cellular).
     """
     frames = trainer.fixed_frames()
     score = trainer.guide.score(frames)
@@ -147,13 +169,15 @@ def write_style(trainer: Trainer, root: str | Path, slug: str, title: str, promp
         **trainer.guide.table(),
         **(extra or {}),
     }
-    described = {"description": description} if description else {}
+    described = {key: value for key, value in (("description", description), ("family", family))
+                 if value}
     meta = style_meta(model.config, title or slug, prompts.display(), trainer.guide.method, score,
                       **described, **prompts.table(), responsiveness=round(responsiveness, 6),
                       train=train_table)
     folder = save_style(root, slug, model, meta, outputs.preview(model))
     _write_atomic(folder / STRIP_FILE, outputs.png_bytes(outputs.strip(model)))
-    label = "similarity" if trainer.guide.method == "clip" else "colour match"
+    method = trainer.guide.method
+    label = "similarity" if method == "clip" else "texture match" if "texture" in method else "colour match"
     _write_atomic(folder / CURVE_FILE, outputs.training_curve(trainer.history, label))
     log.info("wrote %s (%s score %.4f, responsiveness %.3f)", folder, trainer.guide.method, score,
              responsiveness)
@@ -179,6 +203,7 @@ def run_job(job: TrainJob, on_step: Callable[[StepReport], None] | None = None) 
     root = check_output_root(job.out)
     device = pick_device(job.device)
     guide = build_guide(job, device)
+    log.info("training on %s (--device %s)", device.type, job.device)
     trainer = Trainer(guide, job.recipe, device)
     checkpoint = checkpoint_path(root, job.slug)
     if job.resume:
