@@ -111,6 +111,35 @@ def test_audio_server_killed_and_restarted_mid_show(styles, groove_120, tmp_path
         assert engine.stop() == 0
 
 
+def test_the_default_input_comes_back_after_a_long_sound_server_outage(styles, groove_120, tmp_path):
+    """No --input: after 10 s without PulseAudio the engine reopens the device that was live, not
+    whatever default the system offered meanwhile (a silent one it would never leave)."""
+    need_display_and_pulse()
+    engine = LiveEngine(tmp_path, *ENGINE_ARGS[2:], "--styles", str(styles))
+    player = None
+    try:
+        warm(engine)
+        player = play(groove_120)
+        engine.wait_for(lambda r: r["level"] > 0.01, 15, "audio arriving")
+        first = [line for line in engine.log_tail(200).splitlines() if "audio input: " in line]
+        assert first, engine.log_tail(50)
+        device = first[-1].split("audio input: ", 1)[1].rsplit(" (", 1)[0]
+        subprocess.run(["pulseaudio", "--kill"], check=False)
+        engine.wait_for(lambda r: r["input"] == "lost", 10, "input reported lost")
+        time.sleep(10.0)
+        restart_pulse()
+        engine.wait_for(lambda r: r["input"] == "live", 10, "input reopened")
+        player = play(groove_120)
+        engine.wait_for(lambda r: r["input"] == "live" and r["level"] > 0.01, 10, "audio resumed")
+        assert "audio input back after" in engine.log_tail(200) and device in engine.log_tail(200)
+    finally:
+        if player is not None:
+            player.kill()
+        if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
+            restart_pulse()
+        assert engine.stop() == 0
+
+
 def test_no_display_points_to_render(styles, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY" and k != "WAYLAND_DISPLAY"}
     result = subprocess.run([os.sys.executable, "-m", "vjengine", "run", "--styles", str(styles),
