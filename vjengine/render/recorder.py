@@ -18,7 +18,20 @@ from vjengine.render.encoder import EncoderError, VideoEncoder
 log = logging.getLogger(__name__)
 
 
-STOP_SECONDS = 1.0  # how long finish() waits for the writer before stopping ffmpeg under it
+STOP_SECONDS = 0.5  # how long finish() waits for the writer before stopping ffmpeg under it
+RECORD_WIDTH = 640  # the default recording is the output scaled to at most this width
+# x264 on one thread, at a lower priority than the show: on a small machine the encoder falls
+# behind (and the recorder drops frames, counted) before the render thread loses its core.
+PRESET, THREADS, NICE = "superfast", 1, 10
+
+
+def record_size(output: tuple[int, int], chosen: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The recording's size: `chosen`, else the output's scaled to at most RECORD_WIDTH wide
+    (even sides, as h264 needs); 1280x720 records at 640x360."""
+    if chosen is not None:
+        return chosen
+    scale = min(1.0, RECORD_WIDTH / output[0])
+    return max(2, round(output[0] * scale / 2) * 2), max(2, round(output[1] * scale / 2) * 2)
 
 
 class Recorder:
@@ -43,7 +56,8 @@ class Recorder:
         os.close(fd)
         self._audio_path = Path(audio_path)
         self._video_path = folder / f".{self.output.stem}.video.mp4"
-        self._video = VideoEncoder(self._video_path, size, fps)
+        self._video = VideoEncoder(self._video_path, size, fps, crf=20, preset=PRESET, threads=THREADS,
+                                   nice=NICE)
         self._wav = wave.open(str(self._audio_path), "wb")
         self._wav.setnchannels(1)
         self._wav.setsampwidth(2)
@@ -58,11 +72,12 @@ class Recorder:
         self._thread.start()
 
     def add_frame(self, rgb: np.ndarray, t: float) -> bool:
-        """Queue a frame shown at perf time t (render thread); False if it had to be dropped."""
+        """Queue a frame shown at perf time t (render thread); False if it had to be dropped.
+        The array is kept, not copied: the caller must not change it afterwards."""
         if self._start is None:
             self._start = t
         try:
-            self._frames.put_nowait((t - self._start, rgb.copy()))
+            self._frames.put_nowait((t - self._start, rgb))
             return True
         except queue.Full:
             self.dropped += 1
