@@ -146,7 +146,7 @@ class EngineConfig:
         _check(self, {"style_a": str, "style_b": str, "params": dict, **{name: Path for name in paths}})
         if self.record_size is not None and (self.record_size[0] % 2 or self.record_size[1] % 2):
             width, height = self.record_size
-            raise InputError(f"record size {width}x{height}: h264 needs even width and height")
+            raise InputError(f"--record-size {width}x{height}: h264 needs even width and height")
 
     @classmethod
     def from_toml(cls, path: Path) -> "EngineConfig":
