@@ -61,3 +61,20 @@ def test_stopping_after_a_long_show_takes_well_under_two_seconds(tmp_path):
     durations = dict(line.split(",") for line in probe.stdout.split())
     assert abs(float(durations["aac"]) - 300) < 0.5 and abs(float(durations["h264"]) - 300) < 0.5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.mp4"]
+
+
+def test_a_full_queue_drops_and_counts_the_frame_without_reading_it(tmp_path):
+    import numpy as np
+
+    from vjengine.render.recorder import Recorder
+
+    recorder = Recorder(tmp_path / "busy.mp4", (1280, 720), 30.0, 44100, queue_frames=1)
+    noise = np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
+    reads = []
+    try:
+        for i in range(100):  # far faster than x264 on one thread takes 720p noise
+            recorder.add_frame(lambda: reads.append(1) or noise, i / 30)
+    finally:
+        recorder.abort()
+    assert recorder.dropped > 0 and len(reads) == 100 - recorder.dropped
+    assert list(tmp_path.iterdir()) == []

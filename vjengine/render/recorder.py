@@ -8,6 +8,7 @@ import queue
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -108,17 +109,17 @@ class Recorder:
         self._thread = threading.Thread(target=self._write, daemon=True, name="recorder")
         self._thread.start()
 
-    def add_frame(self, rgb: np.ndarray, t: float) -> bool:
+    def add_frame(self, picture: np.ndarray | Callable[[], np.ndarray], t: float) -> bool:
         """Queue a frame shown at perf time t (render thread); False if it had to be dropped.
-        The array is kept, not copied: the caller must not change it afterwards."""
+        `picture` may be a function that reads it, called only when the queue has room; the
+        array is kept, not copied: the caller must not change it afterwards."""
         if self._start is None:
             self._start = t
-        try:
-            self._frames.put_nowait((t - self._start, rgb))
-            return True
-        except queue.Full:
+        if self._frames.full():  # only this thread adds, so room seen here stays
             self.dropped += 1
             return False
+        self._frames.put_nowait((t - self._start, picture() if callable(picture) else picture))
+        return True
 
     def add_audio(self, hop: np.ndarray) -> None:
         """Queue one hop of input audio (analysis thread)."""

@@ -173,8 +173,8 @@ class JournalSink(FrameSink):
 
 
 class RecorderSink(FrameSink):
-    """The picture into `--record`'s recorder, placed by the frame's wall time; `read`, when
-    given, reads it back at the recording's size (else the frame's shared read-back is used)."""
+    """The picture into `--record`'s recorder, placed by the frame's wall time, read back only
+    when the recorder has room: `read` at the recording's size, else the frame's shared read-back."""
 
     name = "recorder"
 
@@ -185,7 +185,7 @@ class RecorderSink(FrameSink):
     def add(self, frame: Frame) -> None:
         if self.recorder.error is not None:
             raise Reported
-        self.recorder.add_frame(frame.rgb() if self.read is None else self.read(), frame.started)
+        self.recorder.add_frame(frame.rgb if self.read is None else self.read, frame.started)
 
     def close(self) -> None:
         failed = self.recorder.error is not None
