@@ -24,6 +24,10 @@ clock (the same clock as the frame time), which tap tempo and MIDI clock rely on
 | `autopilot` | bool | the autopilot on or off (control.autopilot) |
 | `autopilot/pool` | tuple of slugs | the styles it may choose (empty: all) |
 | `autopilot/variety` | float 0..1 | 0 always the best match, 1 any of them |
+| `breed` | bool, None | breed mode on or off (None toggles; show.breeding) |
+| `breed/pick` | int 1..9 | the child that becomes the parent of the next generation |
+| `breed/strength` | float 0..2 | the mutation strength (times each layer's weight std) |
+| `breed/save` | name | save the current parent as `styles/<name>` with its lineage |
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ TAP, TEMPO = "tap", "tempo"
 LEARN, LEARN_SAVE = "learn", "learn/save"
 MIDI_CC, MIDI_NOTE = "midi/cc", "midi/note"
 AUTOPILOT, AUTOPILOT_POOL, AUTOPILOT_VARIETY = "autopilot", "autopilot/pool", "autopilot/variety"
+BREED, BREED_PICK, BREED_STRENGTH, BREED_SAVE = "breed", "breed/pick", "breed/strength", "breed/save"
+BREED_TARGETS = (BREED, BREED_PICK, BREED_STRENGTH, BREED_SAVE)
 MIDI_CLOCK, MIDI_START, MIDI_STOP, MIDI_CONTINUE = "midi/clock", "midi/start", "midi/stop", "midi/continue"
 
 

@@ -2,7 +2,7 @@
 
 A map binds continuous CCs to parameters (0..127 normalised, then scaled by the schema), and
 button CCs (on press, value >= 64) and notes (note-on) to actions: "slot N", "preset NAME",
-"tap" or "tempo auto". Each port uses the first map whose `match` substrings appear in its
+"tap", "tempo auto", "breed" (breed mode on/off) or "breed N" (pick child N). Each port uses the first map whose `match` substrings appear in its
 name, else the default map. MIDI learn binds the next CC from any port into that port's map.
 """
 
@@ -18,6 +18,7 @@ from vjengine.control.events import ControlEvent
 from vjengine.control.params import SPECS
 from vjengine.control.presets import SLOT_COUNT, PresetError, TomlFolder, check_name
 from vjengine.names import NAME_PATTERN
+from vjengine.styles.breed import CHILDREN
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,13 @@ def parse_action(action: object, where: str) -> ControlEvent:
         return ControlEvent(events.SLOT, int(words[1]))
     if len(words) == 2 and words[0] == "preset" and NAME_PATTERN.match(words[1]):
         return ControlEvent(events.PRESET, words[1])
+    if words == ["breed"]:
+        return ControlEvent(events.BREED)
+    if (len(words) == 2 and words[0] == "breed" and MIDI_NUMBER.fullmatch(words[1])
+            and 1 <= int(words[1]) <= CHILDREN):
+        return ControlEvent(events.BREED_PICK, int(words[1]))
     raise PresetError(f"{where}: action {action!r}: expected \"slot 1\"..\"slot {SLOT_COUNT}\", "
-                      f"\"preset NAME\", \"tap\" or \"tempo auto\"")
+                      f"\"preset NAME\", \"tap\", \"tempo auto\", \"breed\" or \"breed 1\"..\"breed {CHILDREN}\"")
 
 
 def _numbers(table: object, where: str, key: str) -> dict[int, object]:

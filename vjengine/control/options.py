@@ -119,6 +119,8 @@ class Control:
             status["osc_out_failed"] = self.feature_out.sender.failed
         if self.state.autopilot is not None:
             status["autopilot"] = self.state.autopilot.describe(self.state.tempo.position)
+        if self.state.breeding is not None and self.state.breeding.active:
+            status["breed"] = self.state.breeding.describe()
         if self.link is not None:
             link = self.link.status
             status.update(link_peers=link.peers, link_bpm=round(link.bpm, 3),

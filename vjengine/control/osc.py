@@ -35,6 +35,7 @@ from vjengine.control.presets import SLOT_COUNT
 from vjengine.control.tempo import MAX_BPM, MIN_BPM
 from vjengine.errors import InputError
 from vjengine.names import NAME_PATTERN
+from vjengine.styles.breed import CHILDREN, DEFAULT_STRENGTH, MAX_STRENGTH
 from vjengine.control.transitions import MAX_BEATS
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,12 @@ COMMANDS: tuple[OscCommand, ...] = (
                "_autopilot_pool"),
     OscCommand("/vj/autopilot/variety", "f", "0: always the best-matching style .. 1: any of them",
                "_autopilot_variety"),
+    OscCommand("/vj/breed", "i", "breed mode (a 3x3 grid of children of style A) on (1) or off (0)", "_breed"),
+    OscCommand("/vj/breed/pick", "i", "the child 1..9 that becomes the parent of the next generation",
+               "_breed_pick"),
+    OscCommand("/vj/breed/strength", "f", f"mutation strength 0..{MAX_STRENGTH:g} (default {DEFAULT_STRENGTH:g})",
+               "_breed_strength"),
+    OscCommand("/vj/breed/save", "s", "save the bred style as styles/<name> with its lineage", "_breed_save"),
     OscCommand("/vj/preset", "s", "load presets/<name>.toml", "_preset"),
     OscCommand("/vj/preset/save", "s", "save the current state as presets/<name>.toml", "_preset_save"),
     OscCommand("/vj/tap", "[f]", "tap tempo (an argument of 0, a button's release, is ignored)", "_tap"),
@@ -417,6 +424,21 @@ class OscServer:
 
     def _autopilot_variety(self, sender, args) -> ControlEvent:
         return ControlEvent(events.AUTOPILOT_VARIETY, _in_range(_number(args), 0.0, 1.0, "variety"))
+
+    def _breed(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.BREED, _number(args) != 0)
+
+    def _breed_pick(self, sender, args) -> ControlEvent:
+        pick = _number(args)
+        if pick != int(pick):
+            raise _Drop("bad_value", f"breed pick {pick:g}: expected a whole number")
+        return ControlEvent(events.BREED_PICK, int(_in_range(pick, 1, CHILDREN, "breed pick")))
+
+    def _breed_strength(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.BREED_STRENGTH, _in_range(_number(args), 0.0, MAX_STRENGTH, "breed strength"))
+
+    def _breed_save(self, sender, args) -> ControlEvent:
+        return ControlEvent(events.BREED_SAVE, _name(args, "style"))
 
     def _preset(self, sender, args) -> ControlEvent:
         return ControlEvent(events.PRESET, _name(args, "preset"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from vjengine.audio.features import AudioFeatures
 from vjengine.control import events
@@ -37,6 +38,17 @@ log = logging.getLogger(__name__)
 STARTUP_SOURCE = "start"  # events that set the show up, not a VJ's changes
 MANUAL_CHANGES = (events.STYLE_A, events.STYLE_B, events.SLOT, events.TRANSITION, events.PRESET)
 MAX_LOGGED_PRESET_ERRORS = 256  # distinct preset errors logged; later ones are only counted
+
+
+class Breeder(Protocol):
+    """Breed mode as the controls see it (show.breeding.Breeding)."""
+
+    active: bool
+    children: list  # the grid's prepared weights, for the frame path
+
+    def handle(self, target: str, value: object, style_a: str | None, style_b: str | None) -> None: ...
+
+    def describe(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,7 @@ class ControlState:
         self.scenes = Scenes(presets, self.params, self.decks, self.changes)
         self.midi = MidiLearn(midi, self.changes) if midi is not None else None
         self.autopilot: Autopilot | None = None  # set by the caller for --autopilot
+        self.breeding: Breeder | None = None  # set by the live show and replay (show.breeding)
         self.counters = ControlCounters()
         self.snapshot = ControlSnapshot()
         self._t: float | None = None
@@ -152,6 +165,13 @@ class ControlState:
             self._set_param(*param, value)
         elif target in (events.STYLE_A, events.STYLE_B):
             self.decks.put(target[-1], _slug(value, target))
+        elif target == events.SLOT and event.source == "key" and self.breeding is not None \
+                and self.breeding.active:  # keys 1-9 pick a child while breeding
+            self.breeding.handle(events.BREED_PICK, value, *self.decks.shown())
+        elif target in events.BREED_TARGETS:
+            if self.breeding is None:
+                raise ValueError("breeding is not available here (only in run and replay)")
+            self.breeding.handle(target, value, *self.decks.shown())
         elif target == events.SLOT:
             self.transition_to(self.scenes.slot(value))
         elif target == events.TRANSITION:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from vjengine.errors import InputError
 from vjengine.modulate import FrameInputs
 from vjengine.render.blend import plan_blend
 from vjengine.render.evaluate import Backend, FoldedWeights, GLSLBackend
 from vjengine.render.gl import Pipeline
 from vjengine.render.timing import StageTimer
+
+
+def tile(pictures: list[np.ndarray], columns: int, size: tuple[int, int]) -> np.ndarray:
+    """Equal-sized pictures in rows of `columns`, left to right, top to bottom, on a black
+    [height, width, 3] picture of `size` (width, height)."""
+    grid = np.zeros((size[1], size[0], 3), np.uint8)
+    for index, picture in enumerate(pictures):
+        h, w = picture.shape[:2]
+        row, column = divmod(index, columns)
+        grid[row * h:(row + 1) * h, column * w:(column + 1) * w] = picture
+    return grid
 
 
 def internal_size(size: tuple[int, int], scale: float) -> tuple[int, int]:
@@ -48,4 +61,16 @@ class FrameRenderer:
                 for slot, picture in zip("ab", pictures):
                     self.pipeline.upload(slot, picture)
         self.pipeline.draw(plan.xfade, inputs.post, timer)
+        return True
+
+    def draw_grid(self, styles: list[FoldedWeights], inputs: FrameInputs, columns: int = 3) -> bool:
+        """Draw the styles as a grid of tiles (breed mode), each a third of the internal size."""
+        width, height = self.internal_size
+        tile_size = max(1, width // columns), max(1, height // columns)
+        with self.timer.stage("cppn"):
+            pictures = [self.backend.evaluate([weights], *tile_size, inputs)[0] for weights in styles]
+            grid = tile(pictures, columns, self.internal_size)
+        with self.timer.stage("upload", gl=True):
+            self.pipeline.upload("a", grid)
+        self.pipeline.draw(0.0, inputs.post, self.timer)
         return True

@@ -76,6 +76,9 @@ class FrameCore:
                 raise RuntimeError(f"fault injected into frame {self.fault_frame} (VJ_INJECT_FRAME_FAULT)")
             with self.renderer.timer.stage("control"):
                 inputs = self.modulator.step(t, dt, control.features, control.params, control.routes)
+            breeding = self.control.breeding
+            if breeding is not None and breeding.active:
+                return self.renderer.draw_grid(breeding.children, inputs)
             return self.renderer.draw(inputs, self.styles.get(control.style_a),
                                       self.styles.get(control.style_b), control.blend_mode)
         except Exception:

@@ -23,6 +23,7 @@ from vjengine.render.gl import Pipeline
 from vjengine.render.outputs.options import Outputs
 from vjengine.render.recorder import Recorder, record_size
 from vjengine.render.timing import StageTimer
+from vjengine.show.breeding import Breeding
 from vjengine.show.core import FrameCore
 from vjengine.show.journal import JournalWriter, SessionRecorder, show_description
 from vjengine.show.sinks import (
@@ -132,6 +133,7 @@ class LiveShow:
         audio.open()
         self.styles = LoadingStyles(self.backend, StyleLoader(config.styles_dir))
         state = control.state
+        state.breeding = Breeding(self.backend, self.styles.styles, config.styles_dir)
         for deck, slug in (("a", config.style_a), ("b", config.style_b)):
             if slug is None and deck == "a" and state.decks["a"].wanted is None:
                 slug = slugs[0]

@@ -21,6 +21,7 @@ from vjengine.render.encoder import VideoEncoder
 from vjengine.render.evaluate import make_backend
 from vjengine.render.frame import FrameRenderer
 from vjengine.render.gl import Pipeline, create_offscreen_context
+from vjengine.show.breeding import Breeding
 from vjengine.show.core import FrameCore
 from vjengine.show.journal import Journal, JournalError, SessionPlayback
 from vjengine.show.offline import render_progress
@@ -110,6 +111,7 @@ def _replay(journal: Journal, job: ReplayJob, show_progress: bool) -> Path:
     backend = make_backend(job.backend or show["backend"], ctx, steady=True)
     renderer = FrameRenderer(backend, Pipeline(ctx, size, upscale=show.get("upscale", "cubic")), live_size)
     prepared = PreparedStyles(backend, styles.values())
+    control.breeding = Breeding(backend, prepared.styles, None)  # the show's grids; saves were the show's
     if job.frames_dir is not None:
         job.frames_dir.mkdir(parents=True, exist_ok=True)
     start = journal.frames[0].t

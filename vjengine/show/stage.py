@@ -17,6 +17,7 @@ from vjengine.render.window import Window, init_glfw
 
 SHOW_KEYS = {  # keys that control the show go through the control path, like OSC and MIDI
     glfw.KEY_SPACE: (events.TAP, None),
+    glfw.KEY_B: (events.BREED, None),  # breed mode on/off; then keys 1-9 pick a child
     glfw.KEY_LEFT_BRACKET: (events.param_target("xfade", "nudge"), -0.05),
     glfw.KEY_RIGHT_BRACKET: (events.param_target("xfade", "nudge"), 0.05),
     **{glfw.KEY_1 + i: (events.SLOT, i + 1) for i in range(9)},

@@ -58,7 +58,8 @@ class ShowStatus:
             f"input {self.input}  [{'#' * bars}{'-' * (20 - bars)}] {level_db:5.1f} dB  "
             f"overruns {self.overruns}",
             f"A {self.style_a or '-'}   B {self.style_b or '-'}   xfade {self.xfade:.2f}   "
-            f"preset {control.get('preset') or '-'}",
+            f"preset {control.get('preset') or '-'}"
+            + (f"   breed {control['breed']}" if "breed" in control else ""),
             f"section {features.section} ({features.section_kind} at {features.section_start:.1f} s)  "
             f"energy {features.energy_class} {features.trend}"
             + (f"   autopilot {control['autopilot']}" if "autopilot" in control else ""),

@@ -27,6 +27,7 @@ class StyleCache:
     def __init__(self, backend: Backend):
         self.backend = backend
         self.weights: dict[str, FoldedWeights] = {}
+        self.styles: dict[str, Style] = {}  # the loaded styles themselves (breeding needs them)
         self.failures = 0  # loads that failed
 
     def get(self, slug: str | None) -> FoldedWeights | None:
@@ -67,6 +68,7 @@ class LoadingStyles(StyleCache):
                     self.requested.discard(slug)
                 continue
             self.weights[slug] = self.backend.prepare(result)
+            self.styles[slug] = result
             self.loader.watch(result)
             state.style_loaded(slug)
             reported.append((slug, result.content_hash))
@@ -82,7 +84,8 @@ class PreparedStyles(StyleCache):
 
     def __init__(self, backend: Backend, styles: Iterable[Style]):
         super().__init__(backend)
-        self.weights = {style.slug: backend.prepare(style) for style in styles}
+        self.styles = {style.slug: style for style in styles}
+        self.weights = {slug: backend.prepare(style) for slug, style in self.styles.items()}
         self._arrived: list[Load] = []
 
     def arrive(self, loads: Iterable[Load]) -> None:
