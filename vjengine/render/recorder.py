@@ -98,7 +98,7 @@ class Recorder:
         self._audio_path = Path(audio_path)
         self._video_path = folder / f".{self.output.stem}.video.mp4"
         self._video = VideoEncoder(self._video_path, size, fps, crf=20, preset=PRESET, threads=THREADS,
-                                   nice=NICE)
+                                   nice=NICE, faststart=False)  # muxed again at the end
         self._sound = AudioEncoder(self._audio_path, samplerate, self.output)
         self._frames: queue.Queue = queue.Queue(maxsize=queue_frames)
         self._audio: queue.SimpleQueue = queue.SimpleQueue()
