@@ -16,7 +16,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from tests.conftest import need_program, need_real
 from tests.live import LiveEngine
-from tests.songs import sectioned_song
+from vjengine.demo import sectioned_song
 from vjengine.audio.features import AudioFeatures
 from vjengine.clock import ManualClock
 from vjengine.control.autopilot import Autopilot

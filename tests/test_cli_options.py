@@ -40,6 +40,7 @@ def one_error_line(stderr: str) -> str:
     (["run", "--latency", "500"], "--latency: '500': expected a number from 0 to 150"),
     (["run", "--render-scale", "0"], "--render-scale: '0'"),
     (["run", "--snapshot-every", "-1"], "--snapshot-every"),
+    (["run", "--record-size", "8x8"], "--record-size: size '8x8'"),
 ])
 def test_bad_option_values_are_one_line_and_exit_2(argv, expected, capsys):
     with pytest.raises(SystemExit) as info:
@@ -57,6 +58,7 @@ def test_bad_option_values_are_one_line_and_exit_2(argv, expected, capsys):
     ("--journal", "missing/show.vjshow", "folder"),
     ("--screenshot", "last.txt", "expected a .png"),
     ("--record", "show.txt", "expected an .mp4"),
+    ("--record-size", "641x360", "h264 needs even width and height"),
     ("--input", "missing-song.wav", "no such file"),
     ("--style", "nosuch", "no such style"),
     ("--style-b", "nosuch", "no such style"),

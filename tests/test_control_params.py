@@ -60,6 +60,6 @@ def test_every_event_target_is_documented_in_the_vocabulary():
     parts = ("PARAM_PREFIX", "ABSOLUTE_SUFFIX", "NUDGE_SUFFIX")
     targets = [value for name, value in vars(events).items()
                if name.isupper() and isinstance(value, str) and name not in parts]
-    assert len(targets) == 19
+    assert {"slot", "tap", "midi/clock", "autopilot", "breed/save"} <= set(targets)  # the scan sees them
     for target in targets:
         assert f"`{target}`" in documented, target

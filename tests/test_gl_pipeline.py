@@ -30,6 +30,19 @@ def test_upscale_keeps_orientation_and_values(pipeline):
     assert out[-5, 64, 2] > 250 and out[-5, 64, 0] < 5
 
 
+def test_a_read_back_at_another_size_is_the_output_scaled_on_the_gpu(pipeline):
+    picture = gradient(32, 18, 1)
+    picture[:9, :, 0] = 255  # top half red
+    pipeline.upload("a", picture)
+    pipeline.draw(0.0, PostParams())
+    full = pipeline.read_rgb().astype(float)
+    half = pipeline.read_rgb((64, 36)).astype(float)
+    assert half.shape == (36, 64, 3) and pipeline.read_rgb().shape == (72, 128, 3)
+    boxed = full.reshape(36, 2, 64, 2, 3).mean(axis=(1, 3))
+    assert np.abs(half - boxed).mean() < 3  # the same picture, top row first
+    assert half[2, 32, 0] > 250 and half[-3, 32, 0] < 5
+
+
 def test_crossfade_is_the_blend_of_the_two_styles(pipeline):
     a, b = gradient(32, 18, 0), gradient(32, 18, 1)[:, ::-1].copy()
     pipeline.upload("a", a)

@@ -111,6 +111,35 @@ def test_audio_server_killed_and_restarted_mid_show(styles, groove_120, tmp_path
         assert engine.stop() == 0
 
 
+def test_the_default_input_comes_back_after_a_long_sound_server_outage(styles, groove_120, tmp_path):
+    """No --input: after 10 s without PulseAudio the engine reopens the device that was live, not
+    whatever default the system offered meanwhile (a silent one it would never leave)."""
+    need_display_and_pulse()
+    engine = LiveEngine(tmp_path, *ENGINE_ARGS[2:], "--styles", str(styles))
+    player = None
+    try:
+        warm(engine)
+        player = play(groove_120)
+        engine.wait_for(lambda r: r["level"] > 0.01, 15, "audio arriving")
+        first = [line for line in engine.log_tail(200).splitlines() if "audio input: " in line]
+        assert first, engine.log_tail(50)
+        device = first[-1].split("audio input: ", 1)[1].rsplit(" (", 1)[0]
+        subprocess.run(["pulseaudio", "--kill"], check=False)
+        engine.wait_for(lambda r: r["input"] == "lost", 10, "input reported lost")
+        time.sleep(10.0)
+        restart_pulse()
+        engine.wait_for(lambda r: r["input"] == "live", 10, "input reopened")
+        player = play(groove_120)
+        engine.wait_for(lambda r: r["input"] == "live" and r["level"] > 0.01, 10, "audio resumed")
+        assert "audio input back after" in engine.log_tail(200) and device in engine.log_tail(200)
+    finally:
+        if player is not None:
+            player.kill()
+        if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
+            restart_pulse()
+        assert engine.stop() == 0
+
+
 def test_no_display_points_to_render(styles, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY" and k != "WAYLAND_DISPLAY"}
     result = subprocess.run([os.sys.executable, "-m", "vjengine", "run", "--styles", str(styles),
@@ -119,11 +148,32 @@ def test_no_display_points_to_render(styles, tmp_path):
     assert "no display" in result.stderr and "vjengine render" in result.stderr
 
 
-def test_preview_window_and_recording_with_the_input_audio(styles, groove_120, tmp_path):
+def window_geometry(window: str) -> tuple[int, int, int, int]:
+    """(x, y, width, height) of a window on the display."""
+    out = subprocess.run(["xdotool", "getwindowgeometry", "--shell", window], capture_output=True,
+                         text=True, check=True).stdout
+    values = dict(line.split("=") for line in out.split())
+    return tuple(int(values[key]) for key in ("X", "Y", "WIDTH", "HEIGHT"))
+
+
+def grab_windows(windows: list[str], out: Path) -> list[np.ndarray]:
+    """The windows' pictures from one grab of the whole screen (so they show the same moment)."""
+    screen = grab_window("root", out)
+    return [screen[y:y + h, x:x + w] for x, y, w, h in map(window_geometry, windows)]
+
+
+def longest_quiet_run(samples: np.ndarray, samplerate: int) -> float:
+    """Seconds of the longest run of digital silence (|x| < 1e-3)."""
+    loud = np.flatnonzero(np.abs(samples) >= 1e-3)
+    edges = np.diff(np.concatenate([[-1], loud, [len(samples)]])) - 1
+    return float(edges.max()) / samplerate
+
+
+def test_preview_shows_the_picture_and_recording_keeps_the_input_audio(styles, groove_120, tmp_path):
     need_display_and_pulse()
     out = tmp_path / "show.mp4"
     engine = LiveEngine(tmp_path, *ENGINE_ARGS, "--styles", str(styles), "--preview",
-                        "--record", str(out))
+                        "--record", str(out), "--record-size", "160x90")
     player = None
     try:
         warm(engine)
@@ -132,21 +182,44 @@ def test_preview_window_and_recording_with_the_input_audio(styles, groove_120, t
         preview = subprocess.run(["xdotool", "search", "--name", "^vjengine preview$"],
                                  capture_output=True, text=True).stdout.split()
         assert preview, "no preview window"
-        picture = grab_window(preview[0], tmp_path / "preview.png")
-        assert picture.shape == (360, 640, 3) and picture[20:60, 20:300].mean() < picture.mean() + 40
+        subprocess.run(["xdotool", "windowmove", preview[0], "400", "0"], check=True)  # off the output
+        time.sleep(0.5)
+        windows = [preview[0], engine.window_id()]
+        first, output = grab_windows(windows, tmp_path / "a.png")
+        time.sleep(1.0)
+        second, _ = grab_windows(windows, tmp_path / "b.png")
+        assert first.shape == (360, 640, 3) and output.shape == (180, 320, 3)
+        below_hud = slice(240, None)  # the preview's HUD panel (changing text) covers its top half
+        picture, later = first[below_hud], second[below_hud]
+        assert picture.std() > 5 and later.std() > 5  # a picture, not a flat (or black) field
+        assert np.abs(picture - later).mean() > 1.0  # and it moves
+        shrunk = first.reshape(180, 2, 320, 2, 3).mean(axis=(1, 3))[120:]  # at the output's size
+        assert np.corrcoef(shrunk.ravel(), output[120:].ravel())[0, 1] > 0.9  # the output's picture
         engine.wait_for(lambda r: r["t"] - started["t"] > 4.0, 20, "four more seconds of show")
     finally:
         if player is not None:
             player.kill()
+        pressed = time.monotonic()
         assert engine.stop() == 0
+        quit_s = time.monotonic() - pressed
+    assert quit_s < 2.0, f"Esc took {quit_s:.1f} s to quit while recording"
     record = engine.last()
-    assert record["record_dropped"] == 0 and record["recorded"] > 30
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,duration",
-                            "-of", "csv=p=0", str(out)], capture_output=True, text=True, check=True)
-    streams = dict(line.split(",")[:2] for line in probe.stdout.split())
-    assert set(streams) == {"h264", "aac"}
+    assert record["recorded"] > 30 and record["record_dropped"] < record["recorded"]
+    assert f"({record['record_dropped']} dropped)" in engine.log_tail(20)  # drops are counted
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                            "stream=codec_name,duration,width,height", "-of", "csv=p=0", str(out)],
+                           capture_output=True, text=True, check=True)
+    streams = {line.split(",")[0]: line.split(",")[1:] for line in probe.stdout.split()}
+    assert set(streams) == {"h264", "aac"} and streams["h264"][:2] == ["160", "90"]
     shown = record["t"] - engine.records()[0]["t"]
-    assert abs(float(streams["h264"]) - shown) < 1.5 and abs(float(streams["aac"]) - shown) < 1.5
+    assert abs(float(streams["h264"][2]) - shown) < 1.5 and abs(float(streams["aac"][0]) - shown) < 1.5
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(out), "-f", "s16le", "-ac", "1", "-ar", "44100",
+                          "-"], capture_output=True, check=True).stdout
+    audio = np.frombuffer(raw, "<i2") / 32768.0
+    loud = np.flatnonzero(np.abs(audio) >= 1e-3)
+    played = audio[loud[0]:loud[-1]]  # from the groove's first sound to its last
+    assert len(played) > 3 * 44100
+    assert longest_quiet_run(played, 44100) < 0.25  # no gap (the groove's own longest is 0.1 s)
     assert list(tmp_path.glob(".show*")) == []  # temporary files are gone
 
 

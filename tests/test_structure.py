@@ -6,7 +6,7 @@ import mir_eval
 import numpy as np
 import pytest
 
-from tests.songs import sectioned_song
+from vjengine.demo import sectioned_song
 from vjengine.audio.analysis import Analyzer
 from vjengine.audio.structure import energy_class
 

@@ -11,7 +11,7 @@ import mir_eval
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.songs import SECTIONS, sectioned_song  # noqa: E402
+from vjengine.demo import SECTIONS, sectioned_song  # noqa: E402
 from vjengine.audio.analysis import Analyzer  # noqa: E402
 
 ORDERS = {

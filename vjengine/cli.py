@@ -245,6 +245,7 @@ def engine_from_args(args: argparse.Namespace):
     config = replace(config, audio=audio, render=render, params={**config.params, **dict(args.param)},
                      **given(styles_dir=args.styles, style_a=args.style, style_b=args.style_b,
                              frames=args.frames, screenshot=args.screenshot, record=args.record,
+                             record_size=args.record_size,
                              journal=args.journal, snapshots=args.snapshots,
                              snapshot_every=args.snapshot_every, telemetry=args.telemetry))
     front_end = AudioFrontEnd(config.audio, config.render.latency)
@@ -390,6 +391,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--frames", type=setting("frames"), help="stop after N frames (check mode)")
     p.add_argument("--screenshot", type=Path, help="save the last frame as PNG when stopping")
     p.add_argument("--record", type=Path, help="record the output with the input audio to an MP4")
+    p.add_argument("--record-size", type=parse_size, metavar="WxH",
+                   help="the recording's size (default: the output's, at most 640 pixels wide)")
     p.add_argument("--journal", type=Path, help="write a show journal (.vjshow) for `vjengine replay`")
     p.add_argument("--snapshots", type=Path, help="save every --snapshot-every'th frame as PNG here")
     p.add_argument("--snapshot-every", type=setting("snapshot_every"), metavar="N",

@@ -66,7 +66,7 @@ def _check(config: object, kinds: dict[str, type | tuple[type, ...]]) -> None:
             continue
         if name in LIMITS:
             object.__setattr__(config, name, check_number(name, value))
-        elif name == "size":
+        elif name in ("size", "record_size"):
             object.__setattr__(config, name, check_size(value))
         elif name in kinds and (isinstance(value, bool) != (kinds[name] is bool)
                                 or not isinstance(value, kinds[name])):
@@ -134,6 +134,7 @@ class EngineConfig:
     frames: int | None = None  # stop after this many frames (check mode)
     screenshot: Path | None = None
     record: Path | None = None
+    record_size: tuple[int, int] | None = None  # None: recorder.record_size's default
     journal: Path | None = None  # a .vjshow journal for `vjengine replay`
     snapshots: Path | None = None  # a folder for PNGs of every `snapshot_every`-th frame
     snapshot_every: int = 0
@@ -143,6 +144,9 @@ class EngineConfig:
     def __post_init__(self):
         paths = ("styles_dir", "screenshot", "record", "journal", "snapshots", "telemetry")
         _check(self, {"style_a": str, "style_b": str, "params": dict, **{name: Path for name in paths}})
+        if self.record_size is not None and (self.record_size[0] % 2 or self.record_size[1] % 2):
+            width, height = self.record_size
+            raise InputError(f"--record-size {width}x{height}: h264 needs even width and height")
 
     @classmethod
     def from_toml(cls, path: Path) -> "EngineConfig":

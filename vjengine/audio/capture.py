@@ -76,8 +76,18 @@ def find_device(spec: str | int | None) -> InputDevice | None:
     return match[0]
 
 
+def find_by_name(name: str) -> InputDevice | None:
+    """The input whose name is exactly `name`, if PortAudio lists it now."""
+    return next((d for d in input_devices() if d.name == name), None)
+
+
 class AudioInput:
     """Records a device into a Ring; `check()` notices a lost device and reopens it when it returns.
+
+    A lost input is reopened as the same device (found by its name), never swapped for whatever
+    the system offers as default meanwhile (with the sound server gone that may be a silent
+    device, and the show would stay on it when the server came back): until it returns, the show
+    goes on with the features at rest.
 
     `channel` is 1-based, or None to mix all recorded channels (done by the reader, not here).
     """
@@ -99,6 +109,7 @@ class AudioInput:
         self._lost_at: float | None = None
         self._closing: threading.Thread | None = None
         self._attempts = 0
+        self._wanted: str | None = None  # the name of the device that was live, once one was
 
     def _callback(self, indata, frames, time_info, status) -> None:
         """PortAudio's thread: copy into the ring and return; nothing else."""
@@ -111,9 +122,9 @@ class AudioInput:
         try:
             if rescan_first:
                 rescan()
-            device = find_device(self.spec)
+            device = find_device(self.spec) if self._wanted is None else find_by_name(self._wanted)
             if device is None:
-                raise InputError("no audio input device")
+                raise InputError(f"no audio input device{'' if self._wanted is None else ' ' + self._wanted}")
             channels = min(self.channels, device.channels)
             stream = sd.InputStream(device=device.index, channels=channels, samplerate=self.samplerate,
                                     dtype="float32", blocksize=0, callback=self._callback_for(channels))
@@ -125,7 +136,7 @@ class AudioInput:
                 log.debug("audio input still unavailable: %s", exc)
             self.status = "lost"
             return False
-        self.device, self._stream = device, stream
+        self.device, self._stream, self._wanted = device, stream, device.name
         self._last_written, self._last_progress = self.ring.written, time.monotonic()
         if self._lost_at is not None:
             log.info("audio input back after %.1f s: %s", time.monotonic() - self._lost_at, device.name)

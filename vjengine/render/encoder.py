@@ -73,7 +73,8 @@ class VideoEncoder:
     """
 
     def __init__(self, output: str | Path, size: tuple[int, int], fps: float,
-                 audio: str | Path | None = None, crf: int = 18, preset: str = "veryfast"):
+                 audio: str | Path | None = None, crf: int = 18, preset: str = "veryfast",
+                 threads: int = 0, nice: int = 0, faststart: bool = True):
         self.output = check_output(output, audio)
         width, height = size
         if width % 2 or height % 2:
@@ -103,9 +104,10 @@ class VideoEncoder:
         if audio is not None:
             cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "192k",
                     "-shortest"]
-        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                "-movflags", "+faststart", "-f", "mp4", str(self._tmp)]
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=self._log)
+        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-threads", str(threads), "-pix_fmt", "yuv420p",
+                *(["-movflags", "+faststart"] if faststart else []), "-f", "mp4", str(self._tmp)]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=self._log,
+                                      preexec_fn=(lambda: os.nice(nice)) if nice else None)
         self.frames = 0
 
     def _failure(self) -> EncoderError:

@@ -76,6 +76,7 @@ class Pipeline:
         self._uploads: dict[str, moderngl.Texture] = {}  # the textures upload() owns
         self._post: list[moderngl.Framebuffer] = []
         self._post_textures: list[moderngl.Texture] = []
+        self._scaled: tuple[moderngl.Texture, moderngl.Framebuffer] | None = None  # read_rgb's other size
         self.reload_shaders(strict=True)
         self.resize(size)
 
@@ -198,10 +199,20 @@ class Pipeline:
                 self.output = texture
         return self.output
 
-    def read_rgb(self) -> np.ndarray:
-        """The finished output at `size` as uint8 [height, width, 3], top row first."""
-        texture, fbo = self._readback
+    def read_rgb(self, size: tuple[int, int] | None = None) -> np.ndarray:
+        """The finished output as uint8 [height, width, 3], top row first: at `size`, or scaled
+        on the GPU to another size (a recording's), so only those pixels are read back."""
+        size = self.size if size is None else (int(size[0]), int(size[1]))
+        if size == self.size:
+            texture, fbo = self._readback
+        else:
+            if self._scaled is None or self._scaled[0].size != size:
+                for item in self._scaled or ():
+                    item.release()
+                texture = self._texture(size)
+                self._scaled = (texture, self._framebuffer(texture))
+            texture, fbo = self._scaled
         self._draw("present", fbo, {"source": self.output}, flip_y=True,
-                   **present_uniforms(self.present_mode, self.output.size, self.size))
+                   **present_uniforms(self.present_mode, self.output.size, size))
         data = fbo.read(components=3, alignment=1)
-        return np.frombuffer(data, dtype=np.uint8).reshape(self.size[1], self.size[0], 3)
+        return np.frombuffer(data, dtype=np.uint8).reshape(size[1], size[0], 3)

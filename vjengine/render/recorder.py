@@ -8,7 +8,7 @@ import queue
 import subprocess
 import tempfile
 import threading
-import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +18,68 @@ from vjengine.render.encoder import EncoderError, VideoEncoder
 log = logging.getLogger(__name__)
 
 
-STOP_SECONDS = 1.0  # how long finish() waits for the writer before stopping ffmpeg under it
+STOP_SECONDS = 0.5  # how long finish() waits for the writer before stopping ffmpeg under it
+RECORD_WIDTH = 640  # the default recording is the output scaled to at most this width
+# x264 on one thread, at a lower priority than the show: on a small machine the encoder falls
+# behind (and the recorder drops frames, counted) before the render thread loses its core.
+PRESET, THREADS, NICE = "superfast", 1, 10
+
+
+def record_size(output: tuple[int, int], chosen: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The recording's size: `chosen`, else the output's scaled to at most RECORD_WIDTH wide
+    (even sides, as h264 needs); 1280x720 records at 640x360."""
+    if chosen is not None:
+        return chosen
+    scale = min(1.0, RECORD_WIDTH / output[0])
+    return max(2, round(output[0] * scale / 2) * 2), max(2, round(output[1] * scale / 2) * 2)
+
+
+class AudioEncoder:
+    """Mono 16-bit samples piped to ffmpeg as AAC (ADTS) while the show runs, so that stopping
+    costs only a copy into the MP4, however long the show was."""
+
+    def __init__(self, path: Path, samplerate: int, output: Path):
+        self.output = output  # what errors name
+        self._log = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            ["ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "s16le", "-ar", str(samplerate), "-ac", "1",
+             "-i", "-", "-c:a", "aac", "-b:a", "192k", "-f", "adts", str(path)],
+            stdin=subprocess.PIPE, stderr=self._log, preexec_fn=lambda: os.nice(NICE))
+
+    def _failure(self) -> EncoderError:
+        self._proc.wait()
+        self._log.seek(0)
+        lines = self._log.read().decode(errors="replace").strip().splitlines()
+        return EncoderError(f"{self.output}: audio encoding failed "
+                            f"({lines[-1] if lines else f'ffmpeg exit {self._proc.returncode}'})")
+
+    def write(self, pcm: bytes) -> None:
+        try:
+            self._proc.stdin.write(pcm)
+        except OSError:
+            raise self._failure() from None
+
+    def finish(self) -> None:
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        if self._proc.wait() != 0:
+            raise self._failure()
+
+    def abort(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._log.close()
 
 
 class Recorder:
     """Frames go through a bounded queue to a writer thread (full queue: drop and count).
 
     Frames are placed on a fixed fps grid by wall time, so the video keeps time with the audio
-    whatever the live frame rate; the audio arrives hop by hop from the analysis thread.
+    whatever the live frame rate; the audio arrives hop by hop from the analysis thread and is
+    encoded as it comes.
     A writing failure (a full disk, ffmpeg gone) is logged once and ends the recording alone:
     frames and audio are then taken and dropped, so nothing waits and no memory piles up.
     """
@@ -37,17 +91,15 @@ class Recorder:
         self.samplerate = samplerate
         folder = self.output.parent if str(self.output.parent) else Path(".")
         try:
-            fd, audio_path = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".wav")
+            fd, audio_path = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".aac")
         except OSError as exc:
             raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
         os.close(fd)
         self._audio_path = Path(audio_path)
         self._video_path = folder / f".{self.output.stem}.video.mp4"
-        self._video = VideoEncoder(self._video_path, size, fps)
-        self._wav = wave.open(str(self._audio_path), "wb")
-        self._wav.setnchannels(1)
-        self._wav.setsampwidth(2)
-        self._wav.setframerate(samplerate)
+        self._video = VideoEncoder(self._video_path, size, fps, crf=20, preset=PRESET, threads=THREADS,
+                                   nice=NICE, faststart=False)  # muxed again at the end
+        self._sound = AudioEncoder(self._audio_path, samplerate, self.output)
         self._frames: queue.Queue = queue.Queue(maxsize=queue_frames)
         self._audio: queue.SimpleQueue = queue.SimpleQueue()
         self.dropped = 0
@@ -57,16 +109,17 @@ class Recorder:
         self._thread = threading.Thread(target=self._write, daemon=True, name="recorder")
         self._thread.start()
 
-    def add_frame(self, rgb: np.ndarray, t: float) -> bool:
-        """Queue a frame shown at perf time t (render thread); False if it had to be dropped."""
+    def add_frame(self, picture: np.ndarray | Callable[[], np.ndarray], t: float) -> bool:
+        """Queue a frame shown at perf time t (render thread); False if it had to be dropped.
+        `picture` may be a function that reads it, called only when the queue has room; the
+        array is kept, not copied: the caller must not change it afterwards."""
         if self._start is None:
             self._start = t
-        try:
-            self._frames.put_nowait((t - self._start, rgb.copy()))
-            return True
-        except queue.Full:
+        if self._frames.full():  # only this thread adds, so room seen here stays
             self.dropped += 1
             return False
+        self._frames.put_nowait((t - self._start, picture() if callable(picture) else picture))
+        return True
 
     def add_audio(self, hop: np.ndarray) -> None:
         """Queue one hop of input audio (analysis thread)."""
@@ -80,7 +133,7 @@ class Recorder:
             except queue.Empty:
                 return
             if self.error is None:
-                self._wav.writeframes(hop)
+                self._sound.write(hop)
 
     def _write(self) -> None:
         slot, last = 0, None
@@ -123,8 +176,8 @@ class Recorder:
         self._stop_writer()
         try:
             self._drain_audio()
-            self._wav.close()
-        except OSError as exc:
+            self._sound.finish()
+        except (OSError, EncoderError) as exc:
             self._failed(exc)
         try:
             if self.error is not None:
@@ -132,8 +185,8 @@ class Recorder:
             self._video.finish()
             tmp = self.output.with_name(f".{self.output.stem}.mux.mp4")
             cmd = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", str(self._video_path),
-                   "-i", str(self._audio_path), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
-                   "-c:a", "aac", "-b:a", "192k", "-shortest", str(tmp)]
+                   "-i", str(self._audio_path), "-map", "0:v:0", "-map", "1:a:0", "-c", "copy",
+                   "-shortest", str(tmp)]
             result = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if result.returncode != 0:
                 tmp.unlink(missing_ok=True)
@@ -142,6 +195,7 @@ class Recorder:
             os.replace(tmp, self.output)
         finally:
             self._video.abort()
+            self._sound.abort()
             self._video_path.unlink(missing_ok=True)
             self._audio_path.unlink(missing_ok=True)
         log.info("recorded %d frames (%d dropped) to %s", self.written, self.dropped, self.output)
@@ -150,9 +204,6 @@ class Recorder:
     def abort(self) -> None:
         self._stop_writer()
         self._video.abort()
-        try:
-            self._wav.close()
-        except OSError:
-            pass
+        self._sound.abort()
         self._video_path.unlink(missing_ok=True)
         self._audio_path.unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from vjengine.render.frame import FrameRenderer, internal_size
 from vjengine.render.encoder import check_output
 from vjengine.render.gl import Pipeline
 from vjengine.render.outputs.options import Outputs
-from vjengine.render.recorder import Recorder
+from vjengine.render.recorder import Recorder, record_size
 from vjengine.render.timing import StageTimer
 from vjengine.show.breeding import Breeding
 from vjengine.show.core import FrameCore
@@ -168,10 +168,11 @@ class LiveShow:
         if config.snapshots is not None and config.snapshot_every > 0:
             sinks.append(SnapshotSink(config.snapshots, config.snapshot_every))
         if config.record:
-            self.recorder = Recorder(config.record, self.pipeline.size, config.render.fps,
-                                     config.audio.samplerate)
+            size = record_size(self.pipeline.size, config.record_size)
+            self.recorder = Recorder(config.record, size, config.render.fps, config.audio.samplerate)
             self.audio.analysis.taps.append(self.recorder.add_audio)
-            sinks.append(RecorderSink(self.recorder))
+            read = None if size == self.pipeline.size else lambda: self.pipeline.read_rgb(size)
+            sinks.append(RecorderSink(self.recorder, read))
         if self.outputs:
             sinks.append(OutputsSink(self.outputs))
         if self.control.feature_out is not None:

@@ -173,17 +173,19 @@ class JournalSink(FrameSink):
 
 
 class RecorderSink(FrameSink):
-    """The picture into `--record`'s recorder, placed by the frame's wall time."""
+    """The picture into `--record`'s recorder, placed by the frame's wall time, read back only
+    when the recorder has room: `read` at the recording's size, else the frame's shared read-back."""
 
     name = "recorder"
 
-    def __init__(self, recorder: Recorder):
+    def __init__(self, recorder: Recorder, read: Callable[[], np.ndarray] | None = None):
         self.recorder = recorder
+        self.read = read
 
     def add(self, frame: Frame) -> None:
         if self.recorder.error is not None:
             raise Reported
-        self.recorder.add_frame(frame.rgb(), frame.started)
+        self.recorder.add_frame(frame.rgb if self.read is None else self.read, frame.started)
 
     def close(self) -> None:
         failed = self.recorder.error is not None

@@ -41,7 +41,8 @@ class Stage:
         self.output.make_current()
         self.ctx: moderngl.Context = self.output.ctx
         self.presenters = {"output": Presenter(self.output.ctx)}
-        if self.preview is not None:
+        if self.preview is not None:  # made in its own context: VAOs are not shared between contexts
+            self.preview.make_current()
             self.presenters["preview"] = Presenter(self.preview.ctx)
             self.output.make_current()
         for window in self.windows:
