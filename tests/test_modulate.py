@@ -8,6 +8,7 @@ from vjengine.audio import scale
 from vjengine.audio.features import AudioFeatures
 from vjengine.control.params import SPECS, ParamState
 from vjengine.control.routes import CURVES, SOURCES, Route
+from vjengine.control.tempo import TempoEngine
 from vjengine.model import conditioning
 from vjengine.audio.energy import EnergyMeter
 from vjengine.modulate import MAX_FLASH_HZ, Modulator, SceneState, apply_routes, modulate
@@ -158,8 +159,11 @@ def test_a_breakdown_is_darker_paler_slower_and_does_not_flash():
 
 
 def test_the_beat_phase_holds_still_once_the_beats_stop():
-    features = AudioFeatures(t=10.0, bpm=120.0, beat_t=10.0, beat_count=20)
+    engine = TempoEngine()  # the show's features pass through the tempo engine before modulation
+    features = AudioFeatures(t=10.0, bpm=120.0, beat_t=10.0, beat_count=20, tempo_source="predictive")
     beat_sin = conditioning.INDEX["beat_sin"]
-    assert modulate(features, PARAMS, 10.125).conditioning[beat_sin] == pytest.approx(1.0)
-    held = [modulate(features, PARAMS, 11.0 + 0.1 * k).conditioning[beat_sin] for k in range(40)]
-    assert held == [0.0] * 40 and scale.phase(features, 10.999) == pytest.approx(0.998, abs=1e-3)
+    assert modulate(engine.update(10.125, features), PARAMS, 10.125).conditioning[beat_sin] == pytest.approx(1.0)
+    just_before = engine.update(10.999, features).beat_phase(10.999)
+    held = [modulate(engine.update(t, features), PARAMS, t).conditioning[beat_sin]
+            for t in (11.0 + 0.1 * k for k in range(40))]
+    assert held == [0.0] * 40 and just_before == pytest.approx(0.998, abs=1e-3)

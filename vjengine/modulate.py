@@ -82,7 +82,7 @@ def conditioning_vector(features: AudioFeatures, params: dict[str, float], t: fl
     """The CPPN's per-frame input, in the order of model.conditioning.LAYOUT."""
     reactivity = params["reactivity"]
     time_phase = 2 * math.pi * scene.time / TIME_PERIOD
-    beat_phase = 2 * math.pi * scale.phase(features, t)
+    beat_phase = 2 * math.pi * features.beat_phase(t)
     values = {
         "time_sin": math.sin(time_phase), "time_cos": math.cos(time_phase),
         "beat_sin": math.sin(beat_phase), "beat_cos": math.cos(beat_phase),

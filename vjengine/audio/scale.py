@@ -9,9 +9,6 @@
 | `beat` | long after a beat | 0 | on a beat, falling to 1/e in 0.12 s |
 | `phase` | on a beat | 0 | rising through the beat toward the next |
 
-The phase holds at 0 once the tracker has missed HOLD_BEATS beats (silence, no clear pulse), so
-the picture settles instead of pulsing on to a beat that has gone.
-
 Bands are the attack/release smoothed energies (`*_att`). `reactivity` stretches bands, level and
 onset away from rest (0 holds them there): the CPPN's conditioning uses the show's reactivity
 parameter, modulation routes and `--osc-out` use 1.
@@ -26,7 +23,6 @@ from vjengine.audio.features import AudioFeatures
 ONSET_DECAY = 0.15  # seconds for the onset envelope to fall to 1/e
 BEAT_DECAY = 0.12  # seconds for the beat envelope (zoom pulse, flash) to fall to 1/e
 LEVEL_FLOOR_DB = -60.0
-HOLD_BEATS = 2  # beats without a new one from the tracker before the phase holds (an integer: no jump)
 FEATURES = {
     "bass": "bass energy: 0.5 at its running average, 1 at twice it",
     "mid": "mid energy: 0.5 at its running average, 1 at twice it",
@@ -64,18 +60,11 @@ def onset(features: AudioFeatures, t: float, reactivity: float = 1.0) -> float:
     return min(reactivity * envelope(t, features.onset_t, ONSET_DECAY), 1.0)
 
 
-def phase(features: AudioFeatures, t: float) -> float:
-    """The beat phase at time t, held at 0 from HOLD_BEATS periods after the last beat on."""
-    if features.period <= 0 or t - features.beat_t >= HOLD_BEATS * features.period:
-        return 0.0
-    return features.beat_phase(t)
-
-
 def scaled(features: AudioFeatures, t: float, reactivity: float = 1.0) -> dict[str, float]:
     """Every feature of the table above at time t."""
     return {
         "bass": band(features.bass_att, reactivity), "mid": band(features.mid_att, reactivity),
         "treble": band(features.treble_att, reactivity), "level": level(features.rms, reactivity),
         "energy": features.energy, "onset": onset(features, t, reactivity),
-        "beat": envelope(t, features.beat_t, BEAT_DECAY), "phase": phase(features, t),
+        "beat": envelope(t, features.beat_t, BEAT_DECAY), "phase": features.beat_phase(t),
     }

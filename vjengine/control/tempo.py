@@ -32,7 +32,6 @@ from typing import Protocol
 import numpy as np
 
 from vjengine.audio.features import AudioFeatures
-from vjengine.audio.scale import HOLD_BEATS
 
 TICKS_PER_BEAT = 24
 MIN_BPM, MAX_BPM = 20.0, 300.0
@@ -193,6 +192,10 @@ class ManualTempo:
             return None
         beat = None if self._anchor is None else (t - self._anchor) * self._bpm / 60.0
         return TempoReading(self._bpm, beat, self.name)
+
+
+HOLD_BEATS = 2  # beat periods without a reported beat before the analysis tempo lapses (whole: the
+# phase reaches 0 just then, so the picture does not jump)
 
 
 def audio_reading(features: AudioFeatures, t: float) -> TempoReading | None:
