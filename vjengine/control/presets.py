@@ -50,7 +50,7 @@ def check_name(name: object, what: str = "preset") -> str:
 
 def check_slug(slug: object, where: str) -> str:
     if not is_name(slug):
-        raise PresetError(f"{where}: style {slug!r} is not a style slug (a-z, 0-9, '-', '_')")
+        raise PresetError(f"{where}: style {slug!r} is not a style slug ({NAME_RULE})")
     return slug
 
 

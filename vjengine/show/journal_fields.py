@@ -16,7 +16,7 @@ from vjengine.audio.analysis import MAX_BEAT_LOOKAHEAD, AnalysisConfig
 from vjengine.config import LIMITS, MAX_SIDE, UPSCALERS
 from vjengine.control.params import SPECS
 from vjengine.control.tempo import TempoReading
-from vjengine.names import is_name
+from vjengine.names import NAME_RULE, is_name
 from vjengine.styles.descriptors import Descriptors
 
 MIN_SIDE = 16
@@ -51,7 +51,7 @@ def _str(value: object, what: str, limit: int = 256) -> str:
 
 def _name(value: object, what: str) -> str:
     if not is_name(value):
-        raise ValueError(f"{what} {_short(value)}: expected a name of a-z, 0-9, '-' or '_'")
+        raise ValueError(f"{what} {_short(value)}: expected a name of {NAME_RULE}")
     return value
 
 
