@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Development set of real recordings with human beat annotations, for tools/eval_beats.py, taken
-# from public GitHub repositories: 6 beat-annotated recordings and 2 tempo-only ones (the .beats of
-# the cuidado and BRID excerpts cover only their first 1.5 s, so only their tempo is used).
+# from public GitHub repositories: 15 beat-annotated recordings and 3 tempo-only ones (the .beats of
+# the cuidado and BRID excerpts cover only their first 1.5 s, so only their tempo is used). The FMP
+# excerpts (the FMP notebooks' data/C6, human beat annotations at the quarter-note level) bring
+# classical (string quartet, piano, violin and piano, orchestra), a tango, an accelerating waltz and
+# a rock song; GiantSteps gives a 2-minute electronic Beatport preview with its crowdsourced tempo.
 # The audio is copyrighted research material: OUT must lie outside the repository; never commit it.
 #   M=MIRRORS OUT=DIR bash tools/get_beat_dev_set.sh
 # MIRRORS holds a clone (bare or not) of each repository as OWNER+NAME/repo: CPJKU/madmom,
 # mir-dataset-loaders/mirdata, CPJKU/BallroomAnnotations, TempoBeatDownbeat/gtzan_tempo_beat,
-# superbock/ISMIR2019. Writes NAME.wav|flac beside NAME.beats (seconds, first column) or NAME.bpm.
+# superbock/ISMIR2019, zachserviss/CSC475_Chord_Generator (a copy of the FMP data). Writes NAME.wav|flac beside NAME.beats (seconds, first column) or NAME.bpm.
 set -euo pipefail
 M=${M:?set M to the folder that holds the mirrors (OWNER+NAME/repo)}
 OUT=${OUT:?set OUT to the output folder, outside the repository}
 mkdir -p "$OUT"
 MM=$M/CPJKU+madmom/repo; MD=$M/mir-dataset-loaders+mirdata/repo; BA=$M/CPJKU+BallroomAnnotations/repo
 GT=$M/TempoBeatDownbeat+gtzan_tempo_beat/repo; IS=$M/superbock+ISMIR2019/repo
+FM=$M/zachserviss+CSC475_Chord_Generator/repo
 R=tests/resources/mir_datasets
 beats_only() { tr -d '\r' | awk -F'[;\t ]' 'NF && $1 ~ /^[0-9.]+$/ {print $1}'; }
 git -C "$MM" show HEAD:tests/data/audio/sample.wav > "$OUT/madmom_sample.wav"
@@ -31,5 +35,22 @@ git -C "$MD" show HEAD:$R/cuidado/C_1.0/audio/cuidado_FallaCancion.flac > "$OUT/
 git -C "$MD" show HEAD:$R/cuidado/C_1.0/annotations/tempo/cuidado_FallaCancion.bpm > "$OUT/cuidado_falla.bpm"
 git -C "$MD" show "HEAD:$R/brid/BRID_1.0/Data/Acoustic Mixtures/4 Instruments/[0001] M4-01-SA.wav" > "$OUT/brid_samba.wav"
 git -C "$MD" show "HEAD:$R/brid/BRID_1.0/Annotations/tempo/[0001] M4-01-SA.bpm" > "$OUT/brid_samba.bpm"
+GS=01d3b7ffedead6b93bf33511ef5ea5088f1e8cac:$R/giantsteps_tempo
+git -C "$MD" show $GS/audio/28952.LOFI.mp3 > "$OUT/giantsteps_28952.mp3"
+git -C "$MD" show $GS/giantsteps-tempo-dataset-0b7d47ba8cae59d3535a02e3db69e2cf6d0af5bb/annotations_v2/jams/28952.LOFI.jams |
+  python3 -c 'import json, sys; d = json.load(sys.stdin)["annotations"][0]["data"]; print(max(d, key=lambda x: x["confidence"])["value"])' > "$OUT/giantsteps_28952.bpm"
+fmp() {  # NAME AUDIO [ANNOTATION]: an FMP excerpt, FMP_C6_AUDIO.wav with its ANNOTATION.csv of beats
+  git -C "$FM" show 5460e614391bac581213bac2d9f23f8f8e7e22cb:data/C6/FMP_C6_$2.wav > "$OUT/fmp_$1.wav"
+  git -C "$FM" show 5460e614391bac581213bac2d9f23f8f8e7e22cb:data/C6/FMP_C6_${3:-$2}.csv | beats_only > "$OUT/fmp_$1.beats"
+}
+fmp borodin_quartet Audio_Borodin-sec39_RWC Audio_Borodin-sec39_RWC_quarter
+fmp brahms_orchestra F19_Brahms_Ormandy_sec35-53
+fmp chopin_piano Audio_Chopin
+fmp debussy_violin_piano Audio_Debussy_SonataViolinPianoGMinor-02-sec135-SMD189 Audio_Debussy_SonataViolinPianoGMinor-02-sec135-SMD189_quarter
+fmp faure_piano Audio_Faure_Op015-01-sec0-12_SMD126
+fmp tango_por_una_cabeza Audio_PorUnaCabeza Audio_PorUnaCabeza_quarter
+fmp poulenc_valse_piano Audio_Poulenc_Valse-sec0-15_SMD114
+fmp queen_another_one Audio_Queen_AnotherOneBitesTheDust-Singing
+fmp shostakovich_accelerating Audio_Shostakovich_Waltz-02-Theme_IncreasingTempo Audio_Shostakovich_Waltz-02-Theme_IncreasingTempo_beat
 for f in "$OUT"/*.beats "$OUT"/*.bpm; do [[ -s $f ]] || { echo "get_beat_dev_set: $f is empty" >&2; exit 1; }; done
 ls "$OUT"
