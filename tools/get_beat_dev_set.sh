@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Development set of real recordings with human beat annotations, for tools/eval_beats.py, taken
-# from public GitHub repositories: 15 beat-annotated recordings and 3 tempo-only ones (the .beats of
+# from public GitHub repositories: 20 beat-annotated recordings and 3 tempo-only ones (the .beats of
 # the cuidado and BRID excerpts cover only their first 1.5 s, so only their tempo is used). The FMP
 # excerpts (the FMP notebooks' data/C6, human beat annotations at the quarter-note level) bring
 # classical (string quartet, piano, violin and piano, orchestra), a tango, an accelerating waltz and
-# a rock song; GiantSteps gives a 2-minute electronic Beatport preview with its crowdsourced tempo.
+# a rock song, and 5 whole Beatles songs (FMP audio, Harte's beats); GiantSteps gives a 2-minute electronic Beatport preview with its crowdsourced tempo.
 # The audio is copyrighted research material: OUT must lie outside the repository; never commit it.
 #   M=MIRRORS OUT=DIR bash tools/get_beat_dev_set.sh
 # MIRRORS holds a clone (bare or not) of each repository as OWNER+NAME/repo: CPJKU/madmom,
@@ -52,5 +52,14 @@ fmp tango_por_una_cabeza Audio_PorUnaCabeza Audio_PorUnaCabeza_quarter
 fmp poulenc_valse_piano Audio_Poulenc_Valse-sec0-15_SMD114
 fmp queen_another_one Audio_Queen_AnotherOneBitesTheDust-Singing
 fmp shostakovich_accelerating Audio_Shostakovich_Waltz-02-Theme_IncreasingTempo Audio_Shostakovich_Waltz-02-Theme_IncreasingTempo_beat
+beatles() {  # NAME FMP_AUDIO ANNOTATION: a whole Beatles song from the FMP data, Harte's beats
+  git -C "$FM" show 5460e614391bac581213bac2d9f23f8f8e7e22cb:data/$2.mp3 > "$OUT/beatles_$1.mp3"
+  git -C "$IS" show HEAD:beatles/annotations/beats/beatles_$3.beats | beats_only > "$OUT/beatles_$1.beats"
+}
+beatles cant_do_that C4/FMP_C4_Audio_Beatles_YouCantDoThat 03_A_Hard_Days_Night_12_You_Cant_Do_That
+beatles here_comes_the_sun C5/FMP_C5_Audio_Beatles_HereComesTheSun_Beatles_1969-AbbeyRoad-07 11_Abbey_Road_07_Here_Comes_The_Sun
+beatles let_it_be C5/FMP_C5_Audio_Beatles_LetItBe_Beatles_1970-LetItBe-06 12_Let_It_Be_06_Let_It_Be
+beatles ob_la_di C5/FMP_C5_Audio_Beatles_ObLaDiObLaDa_Beatles_1968-TheBeatlesTheWhiteAlbumDisc1-04 10_CD1_The_Beatles_04_Ob-La-Di_Ob-La-Da
+beatles penny_lane C5/FMP_C5_Audio_Beatles_PennyLane_Beatles_1967-MagicalMysteryTour-09 09_Magical_Mystery_Tour_09_Penny_Lane
 for f in "$OUT"/*.beats "$OUT"/*.bpm; do [[ -s $f ]] || { echo "get_beat_dev_set: $f is empty" >&2; exit 1; }; done
 ls "$OUT"
