@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Development set of real recordings with human beat annotations, for tools/eval_beats.py, taken
-# from public GitHub repositories: 20 beat-annotated recordings and 3 tempo-only ones (the .beats of
+# from public GitHub repositories: 30 beat-annotated recordings and 3 tempo-only ones (the .beats of
 # the cuidado and BRID excerpts cover only their first 1.5 s, so only their tempo is used). The FMP
 # excerpts (the FMP notebooks' data/C6, human beat annotations at the quarter-note level) bring
 # classical (string quartet, piano, violin and piano, orchestra), a tango, an accelerating waltz and
-# a rock song, and 5 whole Beatles songs (FMP audio, Harte's beats); GiantSteps gives a 2-minute electronic Beatport preview with its crowdsourced tempo.
+# a rock song, and 5 whole Beatles songs (FMP audio, Harte's beats); 10 more GTZAN
+# excerpts (reggae, jazz, disco, hip-hop, pop, metal, blues, classical); GiantSteps gives a 2-minute electronic Beatport preview with its crowdsourced tempo.
 # The audio is copyrighted research material: OUT must lie outside the repository; never commit it.
 #   M=MIRRORS OUT=DIR bash tools/get_beat_dev_set.sh
 # MIRRORS holds a clone (bare or not) of each repository as OWNER+NAME/repo: CPJKU/madmom,
 # mir-dataset-loaders/mirdata, CPJKU/BallroomAnnotations, TempoBeatDownbeat/gtzan_tempo_beat,
-# superbock/ISMIR2019, zachserviss/CSC475_Chord_Generator (a copy of the FMP data). Writes NAME.wav|flac beside NAME.beats (seconds, first column) or NAME.bpm.
+# superbock/ISMIR2019, TempoBeatDownbeat/gtzan_mini, zachserviss/CSC475_Chord_Generator (a copy of the FMP data). Writes NAME.wav|flac beside NAME.beats (seconds, first column) or NAME.bpm.
 set -euo pipefail
 M=${M:?set M to the folder that holds the mirrors (OWNER+NAME/repo)}
 OUT=${OUT:?set OUT to the output folder, outside the repository}
 mkdir -p "$OUT"
 MM=$M/CPJKU+madmom/repo; MD=$M/mir-dataset-loaders+mirdata/repo; BA=$M/CPJKU+BallroomAnnotations/repo
 GT=$M/TempoBeatDownbeat+gtzan_tempo_beat/repo; IS=$M/superbock+ISMIR2019/repo
-FM=$M/zachserviss+CSC475_Chord_Generator/repo
+FM=$M/zachserviss+CSC475_Chord_Generator/repo; GM=$M/TempoBeatDownbeat+gtzan_mini/repo
 R=tests/resources/mir_datasets
 beats_only() { tr -d '\r' | awk -F'[;\t ]' 'NF && $1 ~ /^[0-9.]+$/ {print $1}'; }
 git -C "$MM" show HEAD:tests/data/audio/sample.wav > "$OUT/madmom_sample.wav"
@@ -61,5 +62,9 @@ beatles here_comes_the_sun C5/FMP_C5_Audio_Beatles_HereComesTheSun_Beatles_1969-
 beatles let_it_be C5/FMP_C5_Audio_Beatles_LetItBe_Beatles_1970-LetItBe-06 12_Let_It_Be_06_Let_It_Be
 beatles ob_la_di C5/FMP_C5_Audio_Beatles_ObLaDiObLaDa_Beatles_1968-TheBeatlesTheWhiteAlbumDisc1-04 10_CD1_The_Beatles_04_Ob-La-Di_Ob-La-Da
 beatles penny_lane C5/FMP_C5_Audio_Beatles_PennyLane_Beatles_1967-MagicalMysteryTour-09 09_Magical_Mystery_Tour_09_Penny_Lane
+for t in reggae.00000 reggae.00001 jazz.00001 jazz.00002 disco.00000 hiphop.00000 pop.00000 metal.00000 blues.00000 classical.00000; do
+  git -C "$GM" show "HEAD:genres/${t%.*}/$t.wav" > "$OUT/gtzan_${t/./_}.wav"
+  git -C "$GT" show "HEAD:beats/gtzan_${t/./_}.beats" | beats_only > "$OUT/gtzan_${t/./_}.beats"
+done
 for f in "$OUT"/*.beats "$OUT"/*.bpm; do [[ -s $f ]] || { echo "get_beat_dev_set: $f is empty" >&2; exit 1; }; done
 ls "$OUT"
