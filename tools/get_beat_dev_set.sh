@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Development set of real recordings with human beat annotations, for tools/eval_beats.py, taken
 # from public GitHub repositories: 30 beat-annotated recordings and 3 tempo-only ones (the .beats of
-# the cuidado and BRID excerpts cover only their first 1.5 s, so only their tempo is used). The FMP
-# excerpts (the FMP notebooks' data/C6, human beat annotations at the quarter-note level) bring
-# classical (string quartet, piano, violin and piano, orchestra), a tango, an accelerating waltz and
-# a rock song, and 5 whole Beatles songs (FMP audio, Harte's beats); 10 more GTZAN
-# excerpts (reggae, jazz, disco, hip-hop, pop, metal, blues, classical); GiantSteps gives a 2-minute electronic Beatport preview with its crowdsourced tempo.
+# the cuidado and BRID excerpts cover only their first 1.5 s, so only their tempo is used):
+# - FMP notebooks' data/C6 excerpts, beats annotated at the quarter note: string quartet, piano,
+#   violin and piano, orchestra, a tango, an accelerating waltz, a rock song;
+# - 5 whole Beatles songs (the FMP data's audio, Harte's beats as ISMIR2019 gives them);
+# - 11 GTZAN excerpts (country, reggae, jazz, disco, hip-hop, pop, metal, blues, classical);
+# - ballroom, Hainsworth, SIMAC, SMC excerpts and madmom's sample;
+# - a 2-minute electronic Beatport preview (GiantSteps) with its crowdsourced tempo.
 # The audio is copyrighted research material: OUT must lie outside the repository; never commit it.
 #   M=MIRRORS OUT=DIR bash tools/get_beat_dev_set.sh
 # MIRRORS holds a clone (bare or not) of each repository as OWNER+NAME/repo: CPJKU/madmom,
 # mir-dataset-loaders/mirdata, CPJKU/BallroomAnnotations, TempoBeatDownbeat/gtzan_tempo_beat,
-# superbock/ISMIR2019, TempoBeatDownbeat/gtzan_mini, zachserviss/CSC475_Chord_Generator (a copy of the FMP data). Writes NAME.wav|flac beside NAME.beats (seconds, first column) or NAME.bpm.
+# TempoBeatDownbeat/gtzan_mini, superbock/ISMIR2019, zachserviss/CSC475_Chord_Generator (holds a
+# copy of the FMP data). Writes NAME.wav|flac|mp3 beside NAME.beats (seconds) or NAME.bpm.
 set -euo pipefail
 M=${M:?set M to the folder that holds the mirrors (OWNER+NAME/repo)}
 OUT=${OUT:?set OUT to the output folder, outside the repository}
