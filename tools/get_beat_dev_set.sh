@@ -20,7 +20,7 @@ OUT=${OUT:?set OUT to the output folder, outside the repository}
 mkdir -p "$OUT"
 MM=$M/CPJKU+madmom/repo; MD=$M/mir-dataset-loaders+mirdata/repo; BA=$M/CPJKU+BallroomAnnotations/repo
 GT=$M/TempoBeatDownbeat+gtzan_tempo_beat/repo; IS=$M/superbock+ISMIR2019/repo
-FM=$M/zachserviss+CSC475_Chord_Generator/repo; GM=$M/TempoBeatDownbeat+gtzan_mini/repo
+FM=$M/zachserviss+CSC475_Chord_Generator/repo; FD=5460e614391bac581213bac2d9f23f8f8e7e22cb:data; GM=$M/TempoBeatDownbeat+gtzan_mini/repo
 R=tests/resources/mir_datasets
 beats_only() { tr -d '\r' | awk -F'[;\t ]' 'NF && $1 ~ /^[0-9.]+$/ {print $1}'; }
 git -C "$MM" show HEAD:tests/data/audio/sample.wav > "$OUT/madmom_sample.wav"
@@ -44,8 +44,8 @@ git -C "$MD" show $GS/audio/28952.LOFI.mp3 > "$OUT/giantsteps_28952.mp3"
 git -C "$MD" show $GS/giantsteps-tempo-dataset-0b7d47ba8cae59d3535a02e3db69e2cf6d0af5bb/annotations_v2/jams/28952.LOFI.jams |
   python3 -c 'import json, sys; d = json.load(sys.stdin)["annotations"][0]["data"]; print(max(d, key=lambda x: x["confidence"])["value"])' > "$OUT/giantsteps_28952.bpm"
 fmp() {  # NAME AUDIO [ANNOTATION]: an FMP excerpt, FMP_C6_AUDIO.wav with its ANNOTATION.csv of beats
-  git -C "$FM" show 5460e614391bac581213bac2d9f23f8f8e7e22cb:data/C6/FMP_C6_$2.wav > "$OUT/fmp_$1.wav"
-  git -C "$FM" show 5460e614391bac581213bac2d9f23f8f8e7e22cb:data/C6/FMP_C6_${3:-$2}.csv | beats_only > "$OUT/fmp_$1.beats"
+  git -C "$FM" show $FD/C6/FMP_C6_$2.wav > "$OUT/fmp_$1.wav"
+  git -C "$FM" show $FD/C6/FMP_C6_${3:-$2}.csv | beats_only > "$OUT/fmp_$1.beats"
 }
 fmp borodin_quartet Audio_Borodin-sec39_RWC Audio_Borodin-sec39_RWC_quarter
 fmp brahms_orchestra F19_Brahms_Ormandy_sec35-53
@@ -57,7 +57,7 @@ fmp poulenc_valse_piano Audio_Poulenc_Valse-sec0-15_SMD114
 fmp queen_another_one Audio_Queen_AnotherOneBitesTheDust-Singing
 fmp shostakovich_accelerating Audio_Shostakovich_Waltz-02-Theme_IncreasingTempo Audio_Shostakovich_Waltz-02-Theme_IncreasingTempo_beat
 beatles() {  # NAME FMP_AUDIO ANNOTATION: a whole Beatles song from the FMP data, Harte's beats
-  git -C "$FM" show 5460e614391bac581213bac2d9f23f8f8e7e22cb:data/$2.mp3 > "$OUT/beatles_$1.mp3"
+  git -C "$FM" show $FD/$2.mp3 > "$OUT/beatles_$1.mp3"
   git -C "$IS" show HEAD:beatles/annotations/beats/beatles_$3.beats | beats_only > "$OUT/beatles_$1.beats"
 }
 beatles cant_do_that C4/FMP_C4_Audio_Beatles_YouCantDoThat 03_A_Hard_Days_Night_12_You_Cant_Do_That
