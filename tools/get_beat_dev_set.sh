@@ -4,7 +4,7 @@
 # the cuidado and BRID excerpts cover only their first 1.5 s, so only their tempo is used):
 # - FMP notebooks' data/C6 excerpts, beats annotated at the quarter note: string quartet, piano,
 #   violin and piano, orchestra, a tango, an accelerating waltz, a rock song;
-# - 5 whole Beatles songs (the FMP data's audio, Harte's beats as ISMIR2019 gives them);
+# - 5 whole Beatles songs (the FMP data's MP3s, Harte's beats from ISMIR2019);
 # - 11 GTZAN excerpts (country, reggae, jazz, disco, hip-hop, pop, metal, blues, classical);
 # - ballroom, Hainsworth, SIMAC, SMC excerpts and madmom's sample;
 # - a 2-minute electronic Beatport preview (GiantSteps) with its crowdsourced tempo.
@@ -56,9 +56,12 @@ fmp tango_por_una_cabeza Audio_PorUnaCabeza Audio_PorUnaCabeza_quarter
 fmp poulenc_valse_piano Audio_Poulenc_Valse-sec0-15_SMD114
 fmp queen_another_one Audio_Queen_AnotherOneBitesTheDust-Singing
 fmp shostakovich_accelerating Audio_Shostakovich_Waltz-02-Theme_IncreasingTempo Audio_Shostakovich_Waltz-02-Theme_IncreasingTempo_beat
-beatles() {  # NAME FMP_AUDIO ANNOTATION: a whole Beatles song from the FMP data, Harte's beats
+# A whole Beatles song from the FMP data, with Harte's beats delayed by the MP3 coder's 1105 samples
+# (50 ms at 22050 Hz; this MP3 does not say so, and the onsets lag the beats by that much).
+beatles() {  # NAME FMP_AUDIO ANNOTATION
   git -C "$FM" show $FD/$2.mp3 > "$OUT/beatles_$1.mp3"
-  git -C "$IS" show HEAD:beatles/annotations/beats/beatles_$3.beats | beats_only > "$OUT/beatles_$1.beats"
+  git -C "$IS" show HEAD:beatles/annotations/beats/beatles_$3.beats | beats_only |
+    awk '{printf "%.4f\n", $1 + 1105 / 22050}' > "$OUT/beatles_$1.beats"
 }
 beatles cant_do_that C4/FMP_C4_Audio_Beatles_YouCantDoThat 03_A_Hard_Days_Night_12_You_Cant_Do_That
 beatles here_comes_the_sun C5/FMP_C5_Audio_Beatles_HereComesTheSun_Beatles_1969-AbbeyRoad-07 11_Abbey_Road_07_Here_Comes_The_Sun
