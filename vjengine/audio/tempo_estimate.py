@@ -7,13 +7,16 @@ import numpy as np
 MIN_BPM, MAX_BPM = 55.0, 215.0
 BPM_STEP = 1.01  # ratio between neighbouring tempo states
 HISTORY_SECONDS = 9.0  # onset strength the autocorrelation looks at
-RECENCY_SECONDS = 3.0  # older onsets are faded out exponentially, so tempo changes show up soon
+RECENCY_SECONDS = 4.5  # older onsets are faded out exponentially, so tempo changes show up soon
+UNBIAS_FADE = 0.5  # share of the fade's weight on long lags divided out again (see _unbiasing)
 HARMONICS = 4  # the comb sums the autocorrelation at 1..HARMONICS beat periods
 SMOOTHING_FRAMES = 5  # Hann smoothing of the autocorrelation: tolerates timing jitter
 PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0  # log-Gaussian tempo prior: centre and width
 DRIFT_PER_UPDATE = 1.5  # std of the tempo change between updates, in states (1 state = 1%)
 JUMP_PROBABILITY = 0.02  # chance per update of a jump to any tempo (a new track, a tempo change)
 RECENT_SECONDS = 3.0  # the strength is also measured on this much of the latest onsets alone
+LEVEL_SECONDS = 20.0  # memory of the evidence that picks the metrical level among T/2, T, 2T
+LEVEL_MARGIN = 1.3  # another level must be this much more salient over that memory to take over
 LOW_MIX = 0.5  # how much the low-band (kick, bass) periodicity at a tempo scales its salience
 
 
@@ -36,10 +39,12 @@ class TempoEstimator:
     plus the autocorrelation at the best subdivision of the beat (T/2 or T/3), so a tempo whose
     beats are not subdivided by the music (a doubled tempo) scores low. The salience is weighted by
     a log-Gaussian tempo prior and filtered forward through an HMM whose states drift slowly and
-    rarely jump, which keeps the octave stable and follows tempo changes within a few seconds.
+    rarely jump, which follows tempo changes within a few seconds. When the HMM moves to the half
+    or double of the published tempo, the published level is held until the new one has been
+    clearly more salient over LEVEL_SECONDS (`_metrical_level`).
     """
 
-    def __init__(self, frames_per_second: float):
+    def __init__(self, frames_per_second: float, updates_per_second: float):
         self.frames_per_second = frames_per_second
         self.bpms = MIN_BPM * BPM_STEP ** np.arange(int(np.log(MAX_BPM / MIN_BPM) / np.log(BPM_STEP)) + 1)
         periods = 60.0 * frames_per_second / self.bpms
@@ -53,7 +58,7 @@ class TempoEstimator:
         self._lags = size
         window = np.hanning(SMOOTHING_FRAMES + 2)[1:-1]
         self._smoothing = window / window.sum()
-        self._lag_index = np.arange(size)
+        self._unbias: dict[tuple[int, bool], np.ndarray] = {}
         self._recent_frames = int(RECENT_SECONDS * frames_per_second)
         self._recency = np.exp((np.arange(self.history) - self.history + 1) / (RECENCY_SECONDS * frames_per_second))
         self._prior = np.exp(-0.5 * (np.log2(self.bpms / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
@@ -62,6 +67,9 @@ class TempoEstimator:
         drift /= drift.sum(axis=0, keepdims=True)
         self._transition = (1.0 - JUMP_PROBABILITY) * drift + JUMP_PROBABILITY / len(index)
         self._posterior = self._prior / self._prior.sum()
+        self._octave = np.log(2.0) / np.log(BPM_STEP)  # states per octave
+        self._evidence = np.zeros(len(self.bpms))  # salience averaged over LEVEL_SECONDS
+        self._evidence_rate = 1.0 - np.exp(-1.0 / (LEVEL_SECONDS * updates_per_second))
         self.bpm = 0.0
         self.strength = 0.0  # comb salience at the chosen tempo: 1 = perfectly periodic onsets
 
@@ -76,9 +84,22 @@ class TempoEstimator:
         acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, self._fft_size)[:self._lags]
         if acf[0] <= 0.0:
             return None
-        count = len(x)  # fewer than `history` frames while the stream is young
-        unbias = count / np.maximum(count - self._lag_index, 0.25 * count)
-        return np.convolve(acf * unbias / acf[0], self._smoothing, mode="same")
+        return np.convolve(acf * self._unbiasing(len(x), faded) / acf[0], self._smoothing, mode="same")
+
+    def _unbiasing(self, count: int, faded: bool) -> np.ndarray:
+        """1 / the autocorrelation of the weights of `count` frames per lag, normalised at lag 0.
+
+        The weights are the window's length and UNBIAS_FADE of the fade (as an exponent). Without
+        the fade's share, long lags (slow tempi and their harmonics) fade out and songs at 70 BPM
+        are tracked at 140; with all of it, the slower level wins too often (drum and bass at 87).
+        """
+        key = (count, faded)
+        if key not in self._unbias:
+            weights = self._recency[-count:] ** UNBIAS_FADE if faded else np.ones(count)
+            spectrum = np.fft.rfft(weights, self._fft_size)
+            overlap = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, self._fft_size)[:self._lags]
+            self._unbias[key] = overlap[0] / np.maximum(overlap, 0.25 * overlap[0])
+        return self._unbias[key]
 
     def update(self, onset_strength: np.ndarray, low: np.ndarray) -> float:
         """Feed the latest `history` frames of the onset strength and of its low band (oldest
@@ -95,15 +116,42 @@ class TempoEstimator:
             low_periodicity = np.maximum(self._comb @ low_acf, 0.0)
             if low_periodicity.max() > 0.0:
                 salience *= 1.0 - LOW_MIX + LOW_MIX * low_periodicity / low_periodicity.max()
-        posterior = (self._transition @ self._posterior) * (salience / salience.max())
+        salience /= salience.max()
+        posterior = (self._transition @ self._posterior) * salience
         self._posterior = posterior / posterior.sum()
+        self._evidence += self._evidence_rate * (salience - self._evidence)
         best = int(np.argmax(self._posterior))
-        self.bpm = float(self.bpms[best] * BPM_STEP ** self._peak_offset(self._posterior, best))
+        level = self._metrical_level(best)
+        state = int(round(best + level * self._octave))
+        self.bpm = float(self.bpms[best] * BPM_STEP ** self._peak_offset(self._posterior, best) * 2.0 ** level)
         recent = self._autocorrelation(onset_strength[-self._recent_frames:], faded=False)
-        recent_periodicity = 0.0 if recent is None else float(self._comb[best] @ recent)
+        recent_periodicity = 0.0 if recent is None else float(self._comb[state] @ recent)
         # the lower of the two: a pulse that stopped a moment ago no longer counts
-        self.strength = float(np.clip(min(periodicity[best], recent_periodicity), 0.0, 1.0))
+        self.strength = float(np.clip(min(periodicity[state], recent_periodicity), 0.0, 1.0))
         return self.bpm
+
+    def _metrical_level(self, best: int) -> int:
+        """Octaves (-1, 0 or 1) between the published tempo and the HMM's best state `best`.
+
+        The HMM follows the strongest periodicity, which moves between the beat and its half or
+        double as the arrangement changes (a verse with eighth-note hats, a sparse bridge). The
+        level is a property of the song, so when the HMM moves by an octave the published tempo
+        stays where it was, until the HMM's new level has been clearly more salient over
+        LEVEL_SECONDS (then it follows: a new song, a real change of feel).
+        """
+        if self.bpm <= 0.0:
+            return 0
+        level = int(np.clip(np.round(np.log2(self.bpm / self.bpms[best])), -1, 1))
+        held = int(round(best + level * self._octave))
+        if level == 0 or not 0 <= held < len(self.bpms):
+            return 0
+        if self._support(best) > LEVEL_MARGIN * self._support(held):
+            return 0
+        return level
+
+    def _support(self, state: int) -> float:
+        """Salience around `state` averaged over LEVEL_SECONDS."""
+        return float(self._evidence[max(state - 2, 0):state + 3].max())
 
     @staticmethod
     def _peak_offset(values: np.ndarray, best: int) -> float:
