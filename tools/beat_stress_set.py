@@ -72,6 +72,15 @@ def hihat(rng, open_=False):
     return 0.25 * _bandnoise(rng, n, 7000, 16000) * _env(n, 0.08 if open_ else 0.015)
 
 
+def skank(rng):
+    """A short, loud, bright off-beat guitar chop (ska, reggae)."""
+    n = int(0.12 * SR)
+    t = np.arange(n) / SR
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (392.0, 493.88, 587.33, 783.99))
+    scratch = _bandnoise(rng, n, 2000, 6000)
+    return (0.6 * chord + 0.8 * scratch) * _env(n, 0.04)
+
+
 def bass_note(freq, dur):
     n = int(dur * SR)
     t = np.arange(n) / SR
@@ -139,6 +148,10 @@ def _pattern_hits(style, pos, b, ibi, swing, rng, kick_, snare_):
         if pos in (1, 3):
             hits += [(b, snare_)]
         hits += [(b, hihat(rng)), (b + ibi * 0.5, hihat(rng))]
+    elif style == "ska":  # soft kick on every beat, loud guitar chops on every off-beat
+        hits += [(b, 0.25 * kick_), (off, skank(rng))]
+        if pos == 2:
+            hits += [(b, 0.6 * snare_)]
     elif style in ("breakbeat", "halftime"):
         pattern = BREAKBEAT if style == "breakbeat" else HALFTIME
         sounds = {"kick": kick_, "snare": snare_, "ghost": 0.3 * snare_}
@@ -244,6 +257,9 @@ CASES: dict[str, Callable[[str, float, np.random.Generator], StressCase]] = {
     "halftime_switch_140": lambda name, s, rng: _drum_case(
         name, s, rng, 140, note="drums switch to a half-time feel (snare on 3) mid-file; tempo stays 140",
         style="four", style_after=(s / 2, "halftime")),
+    "offbeat_chops_150": lambda name, s, rng: _drum_case(
+        name, s, rng, 150, note="ska: loud guitar chops on the off-beats, soft kick and bass on the beats",
+        style="ska"),
     "quiet_-40dB_128": lambda name, s, rng: _drum_case(
         name, s, rng, 128, note="the whole mix peaks at -40 dBFS", style="four", level_db=-40.0),
     "drift_120": lambda name, s, rng: _drum_case(

@@ -5,7 +5,9 @@ Plumbley (2009): a cumulative score adds each frame's onset strength to the best
 period earlier (weighted by a log-Gaussian around the period), so the score peaks on a regular
 chain of onsets. Half a beat after each beat the score is extrapolated one period into the
 future (with no onsets) and the next beat is predicted where it peaks, near the expected time.
-The tempo comes from TempoEstimator. Beats are reported `beat_lookahead` seconds before they
+The low band (kick, bass) arbitrates between the beat and the off-beat: when it sounds clearly
+more between the predicted beats than on them, the chain has locked onto off-beat chops and the
+beat moves by half a period. The tempo comes from TempoEstimator. Beats are reported `beat_lookahead` seconds before they
 happen, with their predicted time; none are reported while the input is silent, but the phase
 keeps running so the beat picks up again where it should.
 """
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from vjengine.audio.analysis import AnalysisConfig
 
 SCORE_MEMORY = 0.9  # weight of the past chain against the current onset in the cumulative score
-TIGHTNESS = 3.0  # width of the log-Gaussian weight around one period: higher = stricter tempo
+TIGHTNESS = 6.0  # width of the log-Gaussian weight around one period: higher = stricter tempo
 EXPECTATION_WIDTH = 1.0  # std (in beat periods) of the window around the expected next beat
 TEMPO_UPDATE_SECONDS = 0.1
 WARMUP_SECONDS = 1.0  # onset history needed before the first tempo estimate
@@ -34,10 +36,12 @@ SILENCE_HOLD_SECONDS = 0.3  # silence starts this long after the last hop above 
 LONG_LEVEL_SECONDS = 10.0  # time constant of the long-term input level
 LEVEL_RELEASE_SECONDS = 300.0  # the silence threshold follows a falling level this slowly, so a
 # noise floor after the music stays silent for many minutes (40 dB take ~45 min)
-LOW_PHASE_WEIGHT = 3.0  # extra weight of the low-band onsets (kick, bass) in the phase score
+LOW_PHASE_WEIGHT = 1.0  # extra weight of the low-band onsets (kick, bass) in the phase score
 CONFIDENCE_SECONDS = 1.0  # smoothing of the confidence
 FULL_CONFIDENCE_PERIODICITY = 0.2  # onsets this periodic at the tempo (steady drums) give confidence 1
 MIN_CONFIDENCE = 0.1  # below this (no clear pulse: noise, a crowd, ambient) no beats are reported
+OFFBEAT_BEATS = 16  # beats of low-band evidence that decide between the beat and the off-beat
+OFFBEAT_RATIO = 1.5  # the off-beat must carry this much more low-band onset to move the beat
 ONSET_DELAY_SECONDS = 0.005  # an onset peaks in the onset strength this long after it sounds
 
 
@@ -77,15 +81,16 @@ class PredictiveBeatTracker:
         self.lookahead = config.beat_lookahead
         frames_per_second = 1.0 / self.hop_seconds
         self._onset_strength = OnsetStrength(config.samplerate, config.window_size, config.hop_size)
-        self._tempo = TempoEstimator(frames_per_second)
+        self._update_every = max(1, round(TEMPO_UPDATE_SECONDS * frames_per_second))
+        self._tempo = TempoEstimator(frames_per_second, frames_per_second / self._update_every)
         self._onsets = _Ring(self._tempo.history)
         self._low_onsets = _Ring(self._tempo.history)
+        self._low_recent = _Ring(self._tempo.history)  # every frame's low-band onset, silent or not
         self._max_lag = int(math.ceil(2 * 60.0 * frames_per_second / MIN_BPM))
         self._scores = _Ring(self._max_lag)
         self._lags = np.arange(self._max_lag, 0, -1, dtype=float)  # lag of each entry of last(max_lag)
         self._weights = np.zeros(self._max_lag)
         self._period = 0.0  # frames per beat
-        self._update_every = max(1, round(TEMPO_UPDATE_SECONDS * frames_per_second))
         self._warmup = round(WARMUP_SECONDS * frames_per_second)
         self._frame = -1  # index of the latest frame
         self._last_beat = -math.inf  # frame (fractional) of the latest beat, reported or silent
@@ -113,6 +118,7 @@ class PredictiveBeatTracker:
             self._low_onsets.push(self._onset_strength.low)
         if self._frame >= self._warmup and self._frame % self._update_every == 0:
             self._update_tempo()
+        self._low_recent.push(self._onset_strength.low)
         accent = onset + LOW_PHASE_WEIGHT * self._onset_strength.low
         if self._period <= 0.0:
             self._scores.push(accent)
@@ -173,5 +179,23 @@ class PredictiveBeatTracker:
         expected = self._last_beat + period - self._frame if math.isfinite(self._last_beat) else 0.5 * period
         offsets = np.arange(1, horizon + 1, dtype=float)
         window = np.exp(-0.5 * ((offsets - expected) / (EXPECTATION_WIDTH * period)) ** 2)
-        best = int(np.argmax(future * window))
-        return self._frame + 1 + best
+        best = self._frame + 1 + int(np.argmax(future * window))
+        return best + self._offbeat_shift(best)
+
+    def _offbeat_shift(self, beat: float) -> float:
+        """Half a period if, over the last OFFBEAT_BEATS beats of this phase, the low band (kick,
+        bass) has sounded clearly more between the beats than on them, which means the chain has
+        locked onto off-beat chops (ska, reggae guitar); else 0."""
+        period = self._period
+        beats = range(1, OFFBEAT_BEATS + 1)
+        on = sum(self._low_peak(beat - k * period) for k in beats)
+        off = sum(self._low_peak(beat - (k - 0.5) * period) for k in beats)
+        if off <= OFFBEAT_RATIO * on or off <= 0.0:
+            return 0.0
+        return 0.5 * period if beat - 0.5 * period <= self._frame else -0.5 * period
+
+    def _low_peak(self, frame: float) -> float:
+        """The largest low-band onset within 2 frames of `frame` (0 outside the history)."""
+        history = self._low_recent.last(self._tempo.history)
+        i = int(round(frame)) - self._frame - 1 + len(history)
+        return float(history[i - 2:i + 3].max()) if 2 <= i < len(history) - 2 else 0.0
