@@ -52,3 +52,4 @@ def test_a_new_song_at_another_level_is_taken_up():
     times, tempi = _published(np.concatenate([first, second]), np.concatenate([_pulses(30.0, 0.5, 1.0), second]))
     late = times >= 50.0
     assert np.all(np.abs(tempi[late] / 75.0 - 1.0) < 0.03), sorted(set(np.round(tempi[late])))
+

@@ -17,6 +17,7 @@ JUMP_PROBABILITY = 0.02  # chance per update of a jump to any tempo (a new track
 RECENT_SECONDS = 3.0  # the strength is also measured on this much of the latest onsets alone
 LEVEL_SECONDS = 20.0  # memory of the evidence that picks the metrical level among T/2, T, 2T
 LEVEL_MARGIN = 1.3  # another level must be this much more salient over that memory to take over
+SUBDIVISION_WEIGHT = 0.5  # weight of the subdivision's autocorrelation next to the comb's
 LOW_MIX = 0.5  # how much the low-band (kick, bass) periodicity at a tempo scales its salience
 
 
@@ -36,8 +37,9 @@ class TempoEstimator:
     """Tempo from the recent onset strength, tracked over time by an HMM over log-spaced tempi.
 
     Salience of a beat period T: the mean autocorrelation at T, 2T, .. HARMONICS*T (a comb filter)
-    plus the autocorrelation at the best subdivision of the beat (T/2 or T/3), so a tempo whose
-    beats are not subdivided by the music (a doubled tempo) scores low. The salience is weighted by
+    plus half the autocorrelation at the best subdivision of the beat (T/2 or T/3), so a tempo
+    whose beats are not subdivided by the music (a doubled tempo) scores lower; only half, or a
+    kick alone on every beat would be tracked at half its rate. The salience is weighted by
     a log-Gaussian tempo prior and filtered forward through an HMM whose states drift slowly and
     rarely jump, which follows tempo changes within a few seconds. When the HMM moves to the half
     or double of the published tempo, the published level is held until the new one has been
@@ -110,7 +112,7 @@ class TempoEstimator:
             return self.bpm
         subdivision = np.maximum(np.maximum(self._halves @ acf, self._thirds @ acf), 0.0)
         periodicity = self._comb @ acf
-        salience = np.maximum(periodicity + subdivision, 1e-3) * self._prior
+        salience = np.maximum(periodicity + SUBDIVISION_WEIGHT * subdivision, 1e-3) * self._prior
         low_acf = self._autocorrelation(low)
         if low_acf is not None:  # the beat is where the kick and bass repeat, not a subdivision
             low_periodicity = np.maximum(self._comb @ low_acf, 0.0)
