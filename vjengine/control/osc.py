@@ -34,7 +34,7 @@ from vjengine.control.params import PARAMS, SPECS
 from vjengine.control.presets import SLOT_COUNT
 from vjengine.control.tempo import MAX_BPM, MIN_BPM
 from vjengine.errors import InputError
-from vjengine.names import NAME_PATTERN
+from vjengine.names import NAME_RULE, is_name
 from vjengine.styles.breed import CHILDREN, DEFAULT_STRENGTH, MAX_STRENGTH
 from vjengine.control.transitions import MAX_BEATS
 
@@ -169,8 +169,8 @@ def _one_string(args: Sequence[Any]) -> str:
 
 def _name(args: Sequence[Any], what: str) -> str:
     name = _one_string(args)
-    if not NAME_PATTERN.match(name):
-        raise _Drop("bad_name", f"{what} {name!r}: expected a-z, 0-9, '-' or '_'")
+    if not is_name(name):
+        raise _Drop("bad_name", f"{what} {name!r}: expected {NAME_RULE}")
     return name
 
 
@@ -178,6 +178,12 @@ def _in_range(value: float, lo: float, hi: float, what: str) -> float:
     if not lo <= value <= hi:
         raise _Drop("bad_value", f"{what} {value:g}: expected {lo:g}..{hi:g}")
     return value
+
+
+def _whole(value: float, what: str) -> int:
+    if value != int(value):
+        raise _Drop("bad_value", f"{what} {value:g}: expected a whole number")
+    return int(value)
 
 
 def _is_loopback(host: str) -> bool:
@@ -429,10 +435,7 @@ class OscServer:
         return ControlEvent(events.BREED, _number(args) != 0)
 
     def _breed_pick(self, sender, args) -> ControlEvent:
-        pick = _number(args)
-        if pick != int(pick):
-            raise _Drop("bad_value", f"breed pick {pick:g}: expected a whole number")
-        return ControlEvent(events.BREED_PICK, int(_in_range(pick, 1, CHILDREN, "breed pick")))
+        return ControlEvent(events.BREED_PICK, _whole(_in_range(_number(args), 1, CHILDREN, "breed pick"), "breed pick"))
 
     def _breed_strength(self, sender, args) -> ControlEvent:
         return ControlEvent(events.BREED_STRENGTH, _in_range(_number(args), 0.0, MAX_STRENGTH, "breed strength"))
@@ -450,10 +453,7 @@ class OscServer:
         return ControlEvent(events.LEARN_SAVE, _name(args, "MIDI map"))
 
     def _slot(self, sender, args) -> ControlEvent:
-        slot = _number(args)
-        if slot != int(slot):
-            raise _Drop("bad_value", f"slot {slot:g}: expected a whole number")
-        return ControlEvent(events.SLOT, int(_in_range(slot, 1, SLOT_COUNT, "slot")))
+        return ControlEvent(events.SLOT, _whole(_in_range(_number(args), 1, SLOT_COUNT, "slot"), "slot"))
 
     def _transition(self, sender, args) -> ControlEvent:
         if len(args) not in (1, 2):
@@ -486,9 +486,8 @@ class OscServer:
         port = _number(args, optional=True)
         if port is None:
             return sender
-        if port != int(port):
-            raise _Drop("bad_value", f"reply port {port:g}: expected a whole number")
-        if self._feedback is None or int(port) != self._feedback[1]:
+        whole = _whole(port, "reply port")
+        if self._feedback is None or whole != self._feedback[1]:
             raise _Drop("reply_refused", f"reply port {port:g}: replies go to the sender, or to the "
                                          "--osc-feedback target when the argument is its port")
         return self._feedback

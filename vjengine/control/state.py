@@ -28,10 +28,11 @@ from vjengine.control.learn import TARGETS as MIDI_TARGETS
 from vjengine.control.learn import MidiLearn
 from vjengine.control.midimap import MidiMapper
 from vjengine.control.params import PARAMS, SPECS, ParamState
-from vjengine.control.presets import NAME_PATTERN, PresetError, PresetLibrary
+from vjengine.control.presets import PresetError, PresetLibrary
 from vjengine.control.routes import Route
 from vjengine.control.scenes import Scenes
 from vjengine.control.tempo import TempoEngine
+from vjengine.names import NAME_RULE, is_name
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,8 @@ class ControlCounters:
 
 
 def _slug(value: object, what: str) -> str:
-    if not isinstance(value, str) or not NAME_PATTERN.match(value):
-        raise ValueError(f"{what}: {value!r} is not a style slug (a-z, 0-9, '-', '_')")
+    if not is_name(value):
+        raise ValueError(f"{what}: {value!r} is not a style slug ({NAME_RULE})")
     return value
 
 
