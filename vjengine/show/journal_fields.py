@@ -65,6 +65,18 @@ def _keys(table: object, what: str, allowed: set[str], required: set[str]) -> di
     return table
 
 
+def _rows(data: dict, key: str, what: str, shape: str) -> list[list]:
+    """data[key] (default empty): a list whose items are lists of as many fields as `shape` names."""
+    rows = data.get(key, [])
+    if not isinstance(rows, list):
+        raise ValueError(f"{key}: expected a list")
+    width = shape.count(",") + 1
+    for row in rows:
+        if not isinstance(row, list) or len(row) != width:
+            raise ValueError(f"{what} {_short(row)}: expected {shape}")
+    return rows
+
+
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:40] + "..."
@@ -183,21 +195,11 @@ def record(data: object, live_size: tuple[int, int]) -> dict:
     _number(data["dt"], "dt", 0.0, MAX_SHOW_SECONDS)
     _int(data["hops"], "hops", 0, 2**40)
     size(data["size"], "internal size", MIN_SIDE, tuple(max(MIN_SIDE, side) for side in live_size))
-    events = data.get("events", [])
-    if not isinstance(events, list):
-        raise ValueError("events: expected a list")
-    for event in events:
-        if not isinstance(event, list) or len(event) != 4:
-            raise ValueError(f"event {_short(event)}: expected [target, value, source, t]")
+    for event in _rows(data, "events", "event", "[target, value, source, t]"):
         _str(event[0], "event target", 64)
         _str(event[2], "event source", 256)
         _number(event[3], "event t")
-    loads = data.get("loads", [])
-    if not isinstance(loads, list):
-        raise ValueError("loads: expected a list")
-    for load in loads:
-        if not isinstance(load, list) or len(load) != 2:
-            raise ValueError(f"load {_short(load)}: expected [style, hash or null]")
+    for load in _rows(data, "loads", "load", "[style, hash or null]"):
         _name(load[0], "load")
         if load[1] is not None and not (isinstance(load[1], str) and HASH.match(load[1])):
             raise ValueError(f"load {load[0]}: {_short(load[1])} is not a SHA-256 hex digest")
