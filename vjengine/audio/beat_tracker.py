@@ -187,15 +187,15 @@ class PredictiveBeatTracker:
         bass) has sounded clearly more between the beats than on them, which means the chain has
         locked onto off-beat chops (ska, reggae guitar); else 0."""
         period = self._period
-        beats = range(1, OFFBEAT_BEATS + 1)
-        on = sum(self._low_peak(beat - k * period) for k in beats)
-        off = sum(self._low_peak(beat - (k - 0.5) * period) for k in beats)
+        low = self._low_recent.last(self._tempo.history)
+        start = self._frame + 1 - len(low)  # frame index of low[0]
+
+        def peak(frame: float) -> float:  # the largest low-band onset within 2 frames
+            i = int(round(frame)) - start
+            return float(low[i - 2:i + 3].max()) if 2 <= i < len(low) - 2 else 0.0
+
+        on = sum(peak(beat - k * period) for k in range(1, OFFBEAT_BEATS + 1))
+        off = sum(peak(beat - (k - 0.5) * period) for k in range(1, OFFBEAT_BEATS + 1))
         if off <= OFFBEAT_RATIO * on or off <= 0.0:
             return 0.0
         return 0.5 * period if beat - 0.5 * period <= self._frame else -0.5 * period
-
-    def _low_peak(self, frame: float) -> float:
-        """The largest low-band onset within 2 frames of `frame` (0 outside the history)."""
-        history = self._low_recent.last(self._tempo.history)
-        i = int(round(frame)) - self._frame - 1 + len(history)
-        return float(history[i - 2:i + 3].max()) if 2 <= i < len(history) - 2 else 0.0
