@@ -82,6 +82,15 @@ def restart_pulse() -> None:
     subprocess.run([str(REPO / "tools" / "ci" / "start-pulse.sh")], check=True)
 
 
+def _end_outage_test(engine: LiveEngine, player) -> None:
+    """Stop the player, bring PulseAudio back if the test left it down, and stop the engine."""
+    if player is not None:
+        player.kill()
+    if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
+        restart_pulse()
+    assert engine.stop() == 0
+
+
 def test_audio_server_killed_and_restarted_mid_show(styles, groove_120, tmp_path):
     need_display_and_pulse()
     engine = LiveEngine(tmp_path, *ENGINE_ARGS, "--styles", str(styles))
@@ -104,11 +113,7 @@ def test_audio_server_killed_and_restarted_mid_show(styles, groove_120, tmp_path
         player = play(groove_120)
         engine.wait_for(lambda r: r["input"] == "live" and r["level"] > 0.01, 10, "audio resumed")
     finally:
-        if player is not None:
-            player.kill()
-        if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
-            restart_pulse()
-        assert engine.stop() == 0
+        _end_outage_test(engine, player)
 
 
 def test_the_default_input_comes_back_after_a_long_sound_server_outage(styles, groove_120, tmp_path):
@@ -133,11 +138,7 @@ def test_the_default_input_comes_back_after_a_long_sound_server_outage(styles, g
         engine.wait_for(lambda r: r["input"] == "live" and r["level"] > 0.01, 10, "audio resumed")
         assert "audio input back after" in engine.log_tail(200) and device in engine.log_tail(200)
     finally:
-        if player is not None:
-            player.kill()
-        if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
-            restart_pulse()
-        assert engine.stop() == 0
+        _end_outage_test(engine, player)
 
 
 def test_no_display_points_to_render(styles, tmp_path):
