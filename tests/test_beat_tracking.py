@@ -230,6 +230,15 @@ def test_noise_without_a_pulse_after_the_music_stops_the_beat():
     assert timeline.confidence < 0.1
 
 
+@pytest.mark.parametrize("seed,smoothing", [(0, 1), (1, 8), (2, 1)])
+def test_noise_alone_never_starts_the_beat(seed, smoothing):
+    # White or coloured noise has chance periodicities that reach confidence ~0.11; they must not
+    # make the show pulse on a beat that is not there.
+    noise = np.random.default_rng(seed).standard_normal(44100 * 40) * 0.05
+    noise = np.convolve(noise, np.ones(smoothing) / smoothing, mode="same").astype(np.float32)
+    assert analyze_samples(noise).beats == []
+
+
 @pytest.mark.parametrize("name", ["steady_128_four", "steady_90_rock", "breakbeat_136"])
 def test_first_beats_come_within_2_seconds(name, timelines):
     case, timeline = timelines(name)

@@ -39,7 +39,8 @@ LEVEL_RELEASE_SECONDS = 300.0  # the silence threshold follows a falling level t
 LOW_PHASE_WEIGHT = 1.0  # extra weight of the low-band onsets (kick, bass) in the phase score
 CONFIDENCE_SECONDS = 1.0  # smoothing of the confidence
 FULL_CONFIDENCE_PERIODICITY = 0.2  # onsets this periodic at the tempo (steady drums) give confidence 1
-MIN_CONFIDENCE = 0.1  # below this (no clear pulse: noise, a crowd, ambient) no beats are reported
+START_CONFIDENCE = 0.15  # beats are reported from this confidence on, until it falls below
+STOP_CONFIDENCE = 0.1  # this (no clear pulse: noise, a crowd, ambient); noise alone reaches ~0.11
 OFFBEAT_BEATS = 16  # beats of low-band evidence that decide between the beat and the off-beat
 OFFBEAT_RATIO = 1.5  # the off-beat must carry this much more low-band onset to move the beat
 ONSET_DELAY_SECONDS = 0.005  # an onset peaks in the onset strength this long after it sounds
@@ -69,8 +70,10 @@ class PredictiveBeatTracker:
 
     Implements the TempoTracker protocol; called by the analysis thread once per hop.
     confidence (0..1) is the periodicity of the onsets at the tracked tempo, smoothed over
-    CONFIDENCE_SECONDS and scaled so steady drums give 1 (real songs about 0.3-0.7, noise under
-    0.1), and 0 while the input is silent. Below MIN_CONFIDENCE no beats are reported.
+    CONFIDENCE_SECONDS and scaled so steady drums give 1 (real songs about 0.3-0.7, noise up to
+    ~0.11), and 0 while the input is silent. Beats are reported once it reaches START_CONFIDENCE
+    and until it falls below STOP_CONFIDENCE: the gap keeps noise's chance periodicities from
+    starting the beat without cutting it in the soft passages of a song.
     """
 
     name = "predictive"
@@ -102,6 +105,7 @@ class PredictiveBeatTracker:
         self._last_sound = -self._silence_hold - 1  # latest frame above the silence threshold
         self.bpm = 0.0
         self.confidence = 0.0
+        self._reporting = False  # between reaching START_CONFIDENCE and falling below STOP_CONFIDENCE
         self._pulse = self._pulse_weight = 0.0  # the tempo's periodicity, smoothed (and bias correction)
         self._pulse_rate = 1.0 - math.exp(-self.hop_seconds / CONFIDENCE_SECONDS)
 
@@ -130,6 +134,10 @@ class PredictiveBeatTracker:
         self._pulse_weight += self._pulse_rate * (1.0 - self._pulse_weight)
         pulse = self._pulse / self._pulse_weight / FULL_CONFIDENCE_PERIODICITY
         self.confidence = 0.0 if silent else min(pulse, 1.0)
+        if self.confidence >= START_CONFIDENCE:
+            self._reporting = True
+        elif self.confidence < STOP_CONFIDENCE:
+            self._reporting = False
         if self._next_beat is None and self._frame - self._last_beat >= 0.5 * self._period:
             self._next_beat = self._predict()
         if self._next_beat is None:
@@ -138,7 +146,7 @@ class PredictiveBeatTracker:
         if beat_t - self.lookahead > t_end:
             return None
         self._last_beat, self._next_beat = self._next_beat, None
-        return None if self.confidence < MIN_CONFIDENCE else beat_t
+        return beat_t if self._reporting else None
 
     def _frame_time(self, frame: float) -> float:
         """Stream time of the onset that peaks in the onset strength at (fractional) frame."""
