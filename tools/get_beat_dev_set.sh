@@ -9,7 +9,9 @@
 # - ballroom, Hainsworth, SIMAC, SMC excerpts and madmom's sample;
 # - a 2-minute electronic Beatport preview (GiantSteps) with its crowdsourced tempo.
 # The audio is copyrighted research material: OUT must lie outside the repository; never commit it.
-#   M=MIRRORS OUT=DIR bash tools/get_beat_dev_set.sh
+#   M=MIRRORS OUT=DIR [GTZAN=DIR2] bash tools/get_beat_dev_set.sh
+# With GTZAN set, DIR2 also gets a second, genre-balanced set: the 100 GTZAN excerpts of
+# gtzan_mini (10 per genre, 30 s each) with their beats.
 # MIRRORS holds a clone (bare or not) of each repository as OWNER+NAME/repo: CPJKU/madmom,
 # mir-dataset-loaders/mirdata, CPJKU/BallroomAnnotations, TempoBeatDownbeat/gtzan_tempo_beat,
 # TempoBeatDownbeat/gtzan_mini, superbock/ISMIR2019, zachserviss/CSC475_Chord_Generator (holds a
@@ -72,5 +74,13 @@ for t in reggae.00000 reggae.00001 jazz.00001 jazz.00002 disco.00000 hiphop.0000
   git -C "$GM" show "HEAD:genres/${t%.*}/$t.wav" > "$OUT/gtzan_${t/./_}.wav"
   git -C "$GT" show "HEAD:beats/gtzan_${t/./_}.beats" | beats_only > "$OUT/gtzan_${t/./_}.beats"
 done
-for f in "$OUT"/*.beats "$OUT"/*.bpm; do [[ -s $f ]] || { echo "get_beat_dev_set: $f is empty" >&2; exit 1; }; done
+if [[ -n ${GTZAN:-} ]]; then
+  mkdir -p "$GTZAN"
+  for f in $(git -C "$GM" ls-tree -r --name-only HEAD genres | grep '\.wav$'); do
+    t=$(basename "$f" .wav)
+    git -C "$GM" show "HEAD:$f" > "$GTZAN/gtzan_${t/./_}.wav"
+    git -C "$GT" show "HEAD:beats/gtzan_${t/./_}.beats" | beats_only > "$GTZAN/gtzan_${t/./_}.beats"
+  done
+fi
+for f in "$OUT"/*.beats "$OUT"/*.bpm ${GTZAN:+"$GTZAN"/*.beats}; do [[ -s $f ]] || { echo "get_beat_dev_set: $f is empty" >&2; exit 1; }; done
 ls "$OUT"
