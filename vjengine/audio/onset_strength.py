@@ -1,4 +1,6 @@
-"""Onset strength for beat tracking: level-normalised log spectral flux in log-spaced bands."""
+"""Onset strength for beat tracking: level-normalised log spectral flux in log-spaced bands, with
+the maximum filter of SuperFlux (Böck & Widmer, "Maximum filter vibrato suppression for onset
+detection", DAFx 2013)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import math
 
 import numpy as np
 
-BANDS_PER_OCTAVE = 4
+BANDS_PER_OCTAVE = 12  # semitone bands, so a change of note is a rise in some band
 LOWEST_HZ, HIGHEST_HZ = 30.0, 16000.0
 COMPRESSION = 100.0  # log1p(COMPRESSION * magnitude / running level): ~log scale above 1% of the level
 LEVEL_SECONDS = 10.0  # time constant of the running level the spectrum is divided by
@@ -34,6 +36,14 @@ def log_filterbank(samplerate: int, window_size: int) -> tuple[np.ndarray, np.nd
     return matrix, bins[1:-1] * bin_hz
 
 
+def _neighbourhood_max(values: np.ndarray) -> np.ndarray:
+    """Each value replaced by the largest of itself and its two neighbours."""
+    spread = values.copy()
+    np.maximum(spread[1:], values[:-1], out=spread[1:])
+    np.maximum(spread[:-1], values[1:], out=spread[:-1])
+    return spread
+
+
 class _AdaptiveThreshold:
     """Subtracts a running mean from a flux and rectifies it."""
 
@@ -48,6 +58,10 @@ class _AdaptiveThreshold:
 
 class OnsetStrength:
     """Per-hop onset strength: half-wave rectified rise of log band magnitudes, summed over bands.
+
+    Each band's rise is taken over the largest of its own and its two neighbours' previous
+    magnitudes (SuperFlux's maximum filter), so vibrato and glides, which move energy between
+    neighbouring bands, are not mistaken for onsets.
 
     `low` is the same strength of the bands below LOW_BAND_HZ alone (kick and bass), set by each
     call, which tells where the beat lies among its subdivisions.
@@ -79,6 +93,6 @@ class OnsetStrength:
         previous, self._previous = self._previous, compressed
         if previous is None:
             return 0.0
-        rise = np.maximum(compressed - previous, 0.0)
+        rise = np.maximum(compressed - _neighbourhood_max(previous), 0.0)
         self.low = self._low_threshold(float(rise[:self._low_bands].sum()))
         return self._threshold(float(rise.sum()))
