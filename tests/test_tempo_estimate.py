@@ -53,3 +53,17 @@ def test_a_new_song_at_another_level_is_taken_up():
     late = times >= 50.0
     assert np.all(np.abs(tempi[late] / 75.0 - 1.0) < 0.03), sorted(set(np.round(tempi[late])))
 
+
+
+@pytest.mark.unit
+def test_a_fill_at_another_tempo_does_not_move_the_published_tempo():
+    """100 BPM with soft eighths, a 6 s fill of loud hits every 0.45 s (133 BPM, 4:3 of the beat)
+    over a softer beat, then the groove again: the HMM alone jumps to 133, the published tempo
+    stays at 100."""
+    groove = _pulses(20.0, 0.6, 1.0) + _pulses(20.0, 0.6, 0.4, offset=0.3)
+    fill = _pulses(6.0, 0.6, 0.6) + _pulses(6.0, 0.45, 1.5)
+    onsets = np.concatenate([groove, fill, groove[:int(10 * FPS)]])
+    low = np.concatenate([_pulses(20.0, 0.6, 1.0), _pulses(6.0, 0.6, 0.6), _pulses(10.0, 0.6, 1.0)])
+    times, tempi = _published(onsets, low)
+    settled = times >= 5.0
+    assert np.all(np.abs(tempi[settled] / 100.0 - 1.0) < 0.03), sorted(set(np.round(tempi[settled])))

@@ -18,6 +18,8 @@ RECENT_SECONDS = 3.0  # the strength is also measured on this much of the latest
 LEVEL_SECONDS = 20.0  # memory of the evidence that picks the metrical level among T/2, T, 2T
 LEVEL_MARGIN = 1.3  # another level must be this much more salient over that memory to take over
 SUBDIVISION_WEIGHT = 0.5  # weight of the subdivision's autocorrelation next to the comb's
+TEMPO_HOLD = 0.6  # the published tempo stays while it is this salient next to the HMM's new choice
+SAME_TEMPO = 0.04  # tempi closer than this (log ratio, ~4%) are the same tempo, drifting
 LOW_MIX = 0.5  # how much the low-band (kick, bass) periodicity at a tempo scales its salience
 
 
@@ -125,12 +127,37 @@ class TempoEstimator:
         best = int(np.argmax(self._posterior))
         level = self._metrical_level(best)
         state = int(round(best + level * self._octave))
-        self.bpm = float(self.bpms[best] * BPM_STEP ** self._peak_offset(self._posterior, best) * 2.0 ** level)
+        bpm = float(self.bpms[best] * BPM_STEP ** self._peak_offset(self._posterior, best) * 2.0 ** level)
+        held = self._held_state(bpm, state, salience)
+        if held is not None:
+            bpm, state = self.bpm, held
+        self.bpm = bpm
         recent = self._autocorrelation(onset_strength[-self._recent_frames:], faded=False)
         recent_periodicity = 0.0 if recent is None else float(self._comb[state] @ recent)
         # the lower of the two: a pulse that stopped a moment ago no longer counts
         self.strength = float(np.clip(min(periodicity[state], recent_periodicity), 0.0, 1.0))
         return self.bpm
+
+    def _held_state(self, bpm: float, state: int, salience: np.ndarray) -> int | None:
+        """The state of the published tempo if it should stay although the HMM chose `bpm` at
+        `state`, else None.
+
+        A fill or a syncopated bar can make a tempo at 4:3 or 3:2 of the beat briefly the most
+        salient, and the HMM jumps to it. While the published tempo is still at least TEMPO_HOLD
+        as salient, it stays; when the music really changes tempo its salience falls away within
+        a second or two and the new tempo is taken up.
+        """
+        if self.bpm <= 0.0 or abs(np.log(bpm / self.bpm)) <= SAME_TEMPO:
+            return None
+        held = int(np.argmin(np.abs(self.bpms - self.bpm)))
+        if self._peak(salience, held) >= TEMPO_HOLD * self._peak(salience, state):
+            return held
+        return None
+
+    @staticmethod
+    def _peak(values: np.ndarray, state: int) -> float:
+        """Largest value within 2 states of `state`."""
+        return float(values[max(state - 2, 0):state + 3].max())
 
     def _metrical_level(self, best: int) -> int:
         """Octaves (-1, 0 or 1) between the published tempo and the HMM's best state `best`.
@@ -153,7 +180,7 @@ class TempoEstimator:
 
     def _support(self, state: int) -> float:
         """Salience around `state` averaged over LEVEL_SECONDS."""
-        return float(self._evidence[max(state - 2, 0):state + 3].max())
+        return self._peak(self._evidence, state)
 
     @staticmethod
     def _peak_offset(values: np.ndarray, best: int) -> float:
