@@ -7,9 +7,9 @@ chain of onsets. Half a beat after each beat the score is extrapolated one perio
 future (with no onsets) and the next beat is predicted where it peaks, near the expected time.
 The low band (kick, bass) arbitrates between the beat and the off-beat: when it sounds clearly
 more between the predicted beats than on them, the chain has locked onto off-beat chops and the
-beat moves by half a period. The tempo comes from TempoEstimator. Beats are reported `beat_lookahead` seconds before they
-happen, with their predicted time; none are reported while the input is silent, but the phase
-keeps running so the beat picks up again where it should.
+beat moves by half a period. The tempo comes from TempoEstimator. Beats are reported
+`beat_lookahead` seconds before they happen, with their predicted time; none are reported while
+the input is silent, but the phase keeps running so the beat picks up again where it should.
 """
 
 from __future__ import annotations

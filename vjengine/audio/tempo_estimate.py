@@ -45,7 +45,8 @@ class TempoEstimator:
     a log-Gaussian tempo prior and filtered forward through an HMM whose states drift slowly and
     rarely jump, which follows tempo changes within a few seconds. When the HMM moves to the half
     or double of the published tempo, the published level is held until the new one has been
-    clearly more salient over LEVEL_SECONDS (`_metrical_level`).
+    clearly more salient over LEVEL_SECONDS (`_metrical_level`); when it jumps to another tempo,
+    the published one stays while it is still nearly as salient (`_held_state`).
     """
 
     def __init__(self, frames_per_second: float, updates_per_second: float):

@@ -435,7 +435,8 @@ class OscServer:
         return ControlEvent(events.BREED, _number(args) != 0)
 
     def _breed_pick(self, sender, args) -> ControlEvent:
-        return ControlEvent(events.BREED_PICK, _whole(_in_range(_number(args), 1, CHILDREN, "breed pick"), "breed pick"))
+        pick = _in_range(_number(args), 1, CHILDREN, "breed pick")
+        return ControlEvent(events.BREED_PICK, _whole(pick, "breed pick"))
 
     def _breed_strength(self, sender, args) -> ControlEvent:
         return ControlEvent(events.BREED_STRENGTH, _in_range(_number(args), 0.0, MAX_STRENGTH, "breed strength"))
