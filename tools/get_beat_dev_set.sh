@@ -70,16 +70,17 @@ beatles here_comes_the_sun C5/FMP_C5_Audio_Beatles_HereComesTheSun_Beatles_1969-
 beatles let_it_be C5/FMP_C5_Audio_Beatles_LetItBe_Beatles_1970-LetItBe-06 12_Let_It_Be_06_Let_It_Be
 beatles ob_la_di C5/FMP_C5_Audio_Beatles_ObLaDiObLaDa_Beatles_1968-TheBeatlesTheWhiteAlbumDisc1-04 10_CD1_The_Beatles_04_Ob-La-Di_Ob-La-Da
 beatles penny_lane C5/FMP_C5_Audio_Beatles_PennyLane_Beatles_1967-MagicalMysteryTour-09 09_Magical_Mystery_Tour_09_Penny_Lane
+gtzan() {  # DIR GENRE.NUMBER: a GTZAN excerpt from gtzan_mini with its beats
+  git -C "$GM" show "HEAD:genres/${2%.*}/$2.wav" > "$1/gtzan_${2/./_}.wav"
+  git -C "$GT" show "HEAD:beats/gtzan_${2/./_}.beats" | beats_only > "$1/gtzan_${2/./_}.beats"
+}
 for t in reggae.00000 reggae.00001 jazz.00001 jazz.00002 disco.00000 hiphop.00000 pop.00000 metal.00000 blues.00000 classical.00000; do
-  git -C "$GM" show "HEAD:genres/${t%.*}/$t.wav" > "$OUT/gtzan_${t/./_}.wav"
-  git -C "$GT" show "HEAD:beats/gtzan_${t/./_}.beats" | beats_only > "$OUT/gtzan_${t/./_}.beats"
+  gtzan "$OUT" $t
 done
 if [[ -n ${GTZAN:-} ]]; then
   mkdir -p "$GTZAN"
   for f in $(git -C "$GM" ls-tree -r --name-only HEAD genres | grep '\.wav$'); do
-    t=$(basename "$f" .wav)
-    git -C "$GM" show "HEAD:$f" > "$GTZAN/gtzan_${t/./_}.wav"
-    git -C "$GT" show "HEAD:beats/gtzan_${t/./_}.beats" | beats_only > "$GTZAN/gtzan_${t/./_}.beats"
+    gtzan "$GTZAN" "$(basename "$f" .wav)"
   done
 fi
 for f in "$OUT"/*.beats "$OUT"/*.bpm ${GTZAN:+"$GTZAN"/*.beats}; do [[ -s $f ]] || { echo "get_beat_dev_set: $f is empty" >&2; exit 1; }; done
