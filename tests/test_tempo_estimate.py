@@ -54,7 +54,6 @@ def test_a_new_song_at_another_level_is_taken_up():
     assert np.all(np.abs(tempi[late] / 75.0 - 1.0) < 0.03), sorted(set(np.round(tempi[late])))
 
 
-
 @pytest.mark.unit
 def test_a_fill_at_another_tempo_does_not_move_the_published_tempo():
     """100 BPM with soft eighths, a 6 s fill of loud hits every 0.45 s (133 BPM, 4:3 of the beat)
