@@ -37,7 +37,9 @@ class LiveEngine:
     def records(self) -> list[dict]:
         if not self.telemetry.exists():
             return []
-        return [json.loads(line) for line in self.telemetry.read_text().splitlines() if line.strip()]
+        text = self.telemetry.read_text()
+        complete = text[:text.rfind("\n") + 1]  # the engine may be midway through its last line
+        return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
     def last(self) -> dict:
         records = self.records()
