@@ -50,14 +50,14 @@ class _Ring:
     """Fixed-size history of floats; `last(n)` is a contiguous view, oldest first."""
 
     def __init__(self, size: int):
-        self._size = size
+        self.size = size
         self._data = np.zeros(2 * size)
         self._end = size  # values live in [_end - size, _end)
 
     def push(self, value: float) -> None:
-        if self._end == 2 * self._size:
-            self._data[:self._size] = self._data[self._size:]
-            self._end = self._size
+        if self._end == 2 * self.size:
+            self._data[:self.size] = self._data[self.size:]
+            self._end = self.size
         self._data[self._end] = value
         self._end += 1
 
@@ -88,7 +88,9 @@ class PredictiveBeatTracker:
         self._tempo = TempoEstimator(frames_per_second, frames_per_second / self._update_every)
         self._onsets = _Ring(self._tempo.history)
         self._low_onsets = _Ring(self._tempo.history)
-        self._low_recent = _Ring(self._tempo.history)  # every frame's low-band onset, silent or not
+        # every frame's low-band onset, silent or not, for OFFBEAT_BEATS beats at the slowest tempo
+        offbeat_frames = int(math.ceil(OFFBEAT_BEATS * 60.0 * frames_per_second / MIN_BPM))
+        self._low_recent = _Ring(offbeat_frames + 3)
         self._max_lag = int(math.ceil(2 * 60.0 * frames_per_second / MIN_BPM))
         self._scores = _Ring(self._max_lag)
         self._lags = np.arange(self._max_lag, 0, -1, dtype=float)  # lag of each entry of last(max_lag)
@@ -195,7 +197,7 @@ class PredictiveBeatTracker:
         bass) has sounded clearly more between the beats than on them, which means the chain has
         locked onto off-beat chops (ska, reggae guitar); else 0."""
         period = self._period
-        low = self._low_recent.last(self._tempo.history)
+        low = self._low_recent.last(self._low_recent.size)
         start = self._frame + 1 - len(low)  # frame index of low[0]
 
         def peak(frame: float) -> float:  # the largest low-band onset within 2 frames
