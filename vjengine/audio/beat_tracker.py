@@ -5,11 +5,13 @@ Plumbley (2009): a cumulative score adds each frame's onset strength to the best
 period earlier (weighted by a log-Gaussian around the period), so the score peaks on a regular
 chain of onsets. Half a beat after each beat the score is extrapolated one period into the
 future (with no onsets) and the next beat is predicted where it peaks, near the expected time.
-The low band (kick, bass) arbitrates between the beat and the off-beat: when it sounds clearly
-more between the predicted beats than on them, the chain has locked onto off-beat chops and the
-beat moves by half a period. The tempo comes from TempoEstimator. Beats are reported
-`beat_lookahead` seconds before they happen, with their predicted time; none are reported while
-the input is silent, but the phase keeps running so the beat picks up again where it should.
+When a new tempo is published, the scores of the last few seconds are redone at it, so the phase
+re-locks at once. The low band (kick, bass) arbitrates between the beat and the off-beat: when
+it sounds clearly more between the predicted beats than on them, the chain has locked onto
+off-beat chops and the beat moves by half a period. The tempo comes from TempoEstimator. Beats
+are reported `beat_lookahead` seconds before they happen, with their predicted time; none are
+reported while the input is silent, but the phase keeps running so the beat picks up again where
+it should.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vjengine.audio.onset_strength import OnsetStrength
-from vjengine.audio.tempo_estimate import MIN_BPM, TempoEstimator
+from vjengine.audio.tempo_estimate import MIN_BPM, SAME_TEMPO, TempoEstimator
 
 if TYPE_CHECKING:
     from vjengine.audio.analysis import AnalysisConfig
@@ -93,6 +95,7 @@ class PredictiveBeatTracker:
         self._low_recent = _Ring(offbeat_frames + 3)
         self._max_lag = int(math.ceil(2 * 60.0 * frames_per_second / MIN_BPM))
         self._scores = _Ring(self._max_lag)
+        self._accents = _Ring(2 * self._max_lag)  # what the latest scores were made of
         self._lags = np.arange(self._max_lag, 0, -1, dtype=float)  # lag of each entry of last(max_lag)
         self._weights = np.zeros(self._max_lag)
         self._period = 0.0  # frames per beat
@@ -126,12 +129,11 @@ class PredictiveBeatTracker:
             self._update_tempo()
         self._low_recent.push(self._onset_strength.low)
         accent = onset + LOW_PHASE_WEIGHT * self._onset_strength.low
+        self._accents.push(accent)
         if self._period <= 0.0:
             self._scores.push(accent)
             return None
-        past = self._scores.last(self._max_lag)
-        chain = float((past * self._weights).max())
-        self._scores.push((1.0 - SCORE_MEMORY) * accent + SCORE_MEMORY * chain)
+        self._scores.push(self._score(accent, self._scores.last(self._max_lag)))
         self._pulse += self._pulse_rate * (self._tempo.strength - self._pulse)
         self._pulse_weight += self._pulse_rate * (1.0 - self._pulse_weight)
         pulse = self._pulse / self._pulse_weight / FULL_CONFIDENCE_PERIODICITY
@@ -171,11 +173,30 @@ class PredictiveBeatTracker:
         bpm = self._tempo.update(self._onsets.last(count), self._low_onsets.last(count))
         if bpm <= 0.0:
             return
+        changed = self._period > 0.0 and abs(math.log(bpm / self.bpm)) > SAME_TEMPO
         self.bpm = bpm
         self._period = 60.0 / (bpm * self.hop_seconds)
         ratio = self._lags / self._period
         inside = (ratio >= 0.5) & (ratio <= 2.0)
         self._weights = np.where(inside, np.exp(-0.5 * (TIGHTNESS * np.log(np.maximum(ratio, 1e-9))) ** 2), 0.0)
+        if changed:
+            self._rescore()
+
+    def _score(self, accent: float, past: np.ndarray) -> float:
+        """Cumulative score of a frame: its accent plus the best chain one period before it
+        (`past` holds the max_lag scores before the frame)."""
+        return (1.0 - SCORE_MEMORY) * accent + SCORE_MEMORY * float((past * self._weights).max())
+
+    def _rescore(self) -> None:
+        """Redo the scores of the latest 2 * max_lag frames at the new tempo, so the phase
+        re-locks as soon as a new tempo is published instead of after the old chain has faded;
+        the next beat is predicted again."""
+        accents = self._accents.last(self._accents.size)
+        scores = np.zeros(self._max_lag + len(accents))
+        for i, accent in enumerate(accents):
+            scores[self._max_lag + i] = self._score(accent, scores[i:self._max_lag + i])
+        self._scores.last(self._max_lag)[:] = scores[-self._max_lag:]
+        self._next_beat = None
 
     def _predict(self) -> float:
         """Frame of the next beat: where the cumulative score, run on without onsets, peaks."""
@@ -184,7 +205,7 @@ class PredictiveBeatTracker:
         scores = np.concatenate([self._scores.last(self._max_lag), np.zeros(horizon)])
         for step in range(horizon):
             end = self._max_lag + step
-            scores[end] = SCORE_MEMORY * float((scores[end - self._max_lag:end] * self._weights).max())
+            scores[end] = self._score(0.0, scores[end - self._max_lag:end])
         future = scores[self._max_lag:]
         expected = self._last_beat + period - self._frame if math.isfinite(self._last_beat) else 0.5 * period
         offsets = np.arange(1, horizon + 1, dtype=float)
