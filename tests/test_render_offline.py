@@ -6,9 +6,13 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from tests.conftest import need_program
 from vjengine.demo import SAMPLERATE, kick, write_wav
+from vjengine.model import conditioning
+from vjengine.model.cppn import COORD_SIZE, CPPN, CPPNConfig
+from vjengine.styles.store import save_style, style_meta
 
 FPS = 25
 SIZE = (192, 108)
@@ -44,17 +48,29 @@ def frames(path):
     return np.frombuffer(raw, np.uint8).reshape(-1, SIZE[1], SIZE[0], 3).astype(np.float32)
 
 
-def test_render_writes_h264_aac_that_follows_the_onsets(make_style, hits_track, tmp_path):
+def _save_style_deaf_to_the_beat(styles, slug):
+    """The seeded test style with its beat-phase inputs cut: the tracker finds a pulse even in
+    irregular hits, and a picture turning with that beat's phase would change as much between the
+    hits as on them."""
+    net = CPPN(CPPNConfig(), seed=8)
+    with torch.no_grad():
+        for name in ("beat_sin", "beat_cos"):
+            net.hidden[0].weight[:, COORD_SIZE + conditioning.INDEX[name]] = 0.0
+    save_style(styles, slug, net, style_meta(net.config, slug, "a test style", "seeded-init", 0.0))
+
+
+def test_render_writes_h264_aac_that_follows_the_onsets(hits_track, tmp_path):
     need_program("ffmpeg")
     need_program("ffprobe")
-    make_style("hits", seed=8)
+    _save_style_deaf_to_the_beat(tmp_path / "styles", "hits")
     audio, seconds = hits_track
     out = tmp_path / "hits.mp4"
-    # No beat flash: the hits are irregular on purpose, so the tracker's beats fall between them
-    # and their flashes would be picture changes that are not the onsets this test follows.
+    # No beat flash or zoom pulse either: the hits are irregular on purpose, so the tracker's beats
+    # fall between them and would make picture changes that are not the onsets this test follows.
     result = run_cli("render", str(audio), "-o", str(out), "--style", "hits",
                      "--styles", str(tmp_path / "styles"), "--size", f"{SIZE[0]}x{SIZE[1]}",
-                     "--fps", str(FPS), "--render-scale", "0.5", "--param", "flash=0", "-q")
+                     "--fps", str(FPS), "--render-scale", "0.5", "--param", "flash=0",
+                     "--param", "beat_zoom=0", "-q")
     assert result.returncode == 0, result.stderr
     assert out.stat().st_mode & 0o777 == 0o644  # readable by others, like any file one writes
     streams = probe(out)
