@@ -91,6 +91,7 @@ class PredictiveBeatTracker:
         self._onsets = _Ring(self._tempo.history)
         self._low_onsets = _Ring(self._tempo.history)
         # every frame's low-band onset, silent or not, for OFFBEAT_BEATS beats at the slowest tempo
+        # and the 2 frames around the oldest one that _offbeat_shift looks at
         offbeat_frames = int(math.ceil(OFFBEAT_BEATS * 60.0 * frames_per_second / MIN_BPM))
         self._low_recent = _Ring(offbeat_frames + 3)
         self._max_lag = int(math.ceil(2 * 60.0 * frames_per_second / MIN_BPM))
