@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vjengine.audio.onset_strength import OnsetStrength
-from vjengine.audio.tempo_estimate import MIN_BPM, SAME_TEMPO, TempoEstimator
+from vjengine.audio.tempo_estimate import MIN_BPM, TempoEstimator, same_tempo
 
 if TYPE_CHECKING:
     from vjengine.audio.analysis import AnalysisConfig
@@ -174,7 +174,7 @@ class PredictiveBeatTracker:
         bpm = self._tempo.update(self._onsets.last(count), self._low_onsets.last(count))
         if bpm <= 0.0:
             return
-        changed = self._period > 0.0 and abs(math.log(bpm / self.bpm)) > SAME_TEMPO
+        changed = self._period > 0.0 and not same_tempo(bpm, self.bpm)
         self.bpm = bpm
         self._period = 60.0 / (bpm * self.hop_seconds)
         ratio = self._lags / self._period

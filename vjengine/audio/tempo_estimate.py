@@ -23,6 +23,11 @@ SAME_TEMPO = 0.04  # tempi closer than this (log ratio, ~4%) are the same tempo,
 LOW_MIX = 0.5  # how much the low-band (kick, bass) periodicity at a tempo scales its salience
 
 
+def same_tempo(a: float, b: float) -> bool:
+    """Whether two tempi (BPM, both > 0) are within SAME_TEMPO of each other: one tempo, drifting."""
+    return abs(np.log(a / b)) <= SAME_TEMPO
+
+
 def _interpolation_rows(lags: np.ndarray, size: int) -> np.ndarray:
     """Matrix R with R @ acf = acf linearly interpolated at the fractional lags."""
     rows = np.zeros((len(lags), size))
@@ -148,7 +153,7 @@ class TempoEstimator:
         as salient, it stays; when the music really changes tempo its salience falls away within
         a second or two and the new tempo is taken up.
         """
-        if self.bpm <= 0.0 or abs(np.log(bpm / self.bpm)) <= SAME_TEMPO:
+        if self.bpm <= 0.0 or same_tempo(bpm, self.bpm):
             return None
         held = int(np.argmin(np.abs(self.bpms - self.bpm)))
         if self._peak(salience, held) >= TEMPO_HOLD * self._peak(salience, state):
