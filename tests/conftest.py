@@ -28,12 +28,21 @@ def need_program(name: str) -> str:
 
 @pytest.fixture
 def make_style(tmp_path):
-    """Write a seeded CPPN style into tmp_path/styles/<slug> and return the loaded Style."""
-    from vjengine.model.cppn import CPPN, CPPNConfig
+    """Write a seeded CPPN style into tmp_path/styles/<slug> and return the loaded Style;
+    `deaf_to` names conditioning inputs (e.g. "beat_sin") whose weights are cut, so the style
+    ignores them."""
+    import torch
+
+    from vjengine.model import conditioning
+    from vjengine.model.cppn import COORD_SIZE, CPPN, CPPNConfig
     from vjengine.styles.store import load_style, save_style, style_meta
 
-    def make(slug: str = "test-style", seed: int = 1, config: CPPNConfig = CPPNConfig()):
+    def make(slug: str = "test-style", seed: int = 1, config: CPPNConfig = CPPNConfig(),
+             deaf_to: tuple[str, ...] = ()):
         net = CPPN(config, seed=seed)
+        with torch.no_grad():
+            for name in deaf_to:
+                net.hidden[0].weight[:, COORD_SIZE + conditioning.INDEX[name]] = 0.0
         meta = style_meta(config, slug, "a test style", "seeded-init", 0.0)
         return load_style(save_style(tmp_path / "styles", slug, net, meta))
 

@@ -6,13 +6,9 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 from tests.conftest import need_program
 from vjengine.demo import SAMPLERATE, kick, write_wav
-from vjengine.model import conditioning
-from vjengine.model.cppn import COORD_SIZE, CPPN, CPPNConfig
-from vjengine.styles.store import save_style, style_meta
 
 FPS = 25
 SIZE = (192, 108)
@@ -48,21 +44,12 @@ def frames(path):
     return np.frombuffer(raw, np.uint8).reshape(-1, SIZE[1], SIZE[0], 3).astype(np.float32)
 
 
-def _save_style_deaf_to_the_beat(styles, slug):
-    """The seeded test style with its beat-phase inputs cut: the tracker finds a pulse even in
-    irregular hits, and a picture turning with that beat's phase would change as much between the
-    hits as on them."""
-    net = CPPN(CPPNConfig(), seed=8)
-    with torch.no_grad():
-        for name in ("beat_sin", "beat_cos"):
-            net.hidden[0].weight[:, COORD_SIZE + conditioning.INDEX[name]] = 0.0
-    save_style(styles, slug, net, style_meta(net.config, slug, "a test style", "seeded-init", 0.0))
-
-
-def test_render_writes_h264_aac_that_follows_the_onsets(hits_track, tmp_path):
+def test_render_writes_h264_aac_that_follows_the_onsets(make_style, hits_track, tmp_path):
     need_program("ffmpeg")
     need_program("ffprobe")
-    _save_style_deaf_to_the_beat(tmp_path / "styles", "hits")
+    # The tracker finds a pulse even in irregular hits; a picture turning with that beat's phase
+    # would change as much between the hits as on them, so the style ignores the beat phase.
+    make_style("hits", seed=8, deaf_to=("beat_sin", "beat_cos"))
     audio, seconds = hits_track
     out = tmp_path / "hits.mp4"
     # No beat flash or zoom pulse either: the hits are irregular on purpose, so the tracker's beats
