@@ -30,6 +30,14 @@ def _samples(case) -> np.ndarray:
     return (case.audio * beat_stress_set.PEAK).astype(np.float32)
 
 
+def _drum_track(seconds, tempo_fn, seed) -> tuple[np.ndarray, list[float]]:
+    """A four-on-the-floor drum track at tempo_fn(t) BPM, written at the stress set's peak level,
+    and its beat times."""
+    beats = beat_stress_set.beat_grid(seconds, tempo_fn)
+    audio, drums, _ = beat_stress_set.render(beats, seconds, np.random.default_rng(seed), style="four")
+    return (audio / np.abs(audio).max() * beat_stress_set.PEAK).astype(np.float32), drums
+
+
 def _f_measure(case, timeline) -> float:
     ref = mir_eval.beat.trim_beats(case.beats)
     est = mir_eval.beat.trim_beats(np.sort(np.array(timeline.beats)))
@@ -82,9 +90,8 @@ def test_tempo_is_within_2_percent_8_seconds_after_a_tempo_change(timelines):
 def test_the_phase_relocks_as_soon_as_a_new_tempo_is_published(before, after):
     # The beats after the switch are on the new tempo's drums, not drifting in from the old chain.
     seconds = 30.0
-    beats = beat_stress_set.beat_grid(seconds, lambda t: before if t < seconds / 2 else after)
-    audio, drums, _ = beat_stress_set.render(beats, seconds, np.random.default_rng(0), style="four")
-    timeline = analyze_samples((audio / np.abs(audio).max() * beat_stress_set.PEAK).astype(np.float32))
+    samples, drums = _drum_track(seconds, lambda t: before if t < seconds / 2 else after, seed=0)
+    timeline = analyze_samples(samples)
     switch = next(t for t, bpm in timeline.tempo if t > seconds / 2 and abs(bpm / after - 1.0) <= 0.04)
     following = [t for t in timeline.beats if t > switch][:6]
     assert len(following) == 6
@@ -101,9 +108,7 @@ def test_slow_and_fast_tempi_are_octave_correct(name, bpm, timelines):
 @pytest.mark.parametrize("tracker", ["aubio", "predictive"])
 @pytest.mark.parametrize("bpm", [90, 120, 140])
 def test_drum_track_tempo_within_3_percent(tracker, bpm):
-    beats = beat_stress_set.beat_grid(16.0, lambda t: bpm)
-    audio, _, _ = beat_stress_set.render(beats, 16.0, np.random.default_rng(bpm), style="four")
-    samples = (audio / np.abs(audio).max() * beat_stress_set.PEAK).astype(np.float32)
+    samples, _ = _drum_track(16.0, lambda t: bpm, seed=bpm)
     timeline = analyze_samples(samples, AnalysisConfig(tracker=tracker))
     assert abs(timeline.bpm / bpm - 1.0) <= 0.03
 
