@@ -64,7 +64,11 @@ class OnsetStrength:
     neighbouring bands, are not mistaken for onsets.
 
     `low` is the same strength of the bands below LOW_BAND_HZ alone (kick and bass), set by each
-    call, which tells where the beat lies among its subdivisions.
+    call, which tells where the beat lies among its subdivisions. `attack` is the strength with
+    each rise taken over two hops, from a window that does not overlap the current one: an attack
+    that builds over more than one hop (a bowed or sung note, a soft piano key) counts in full
+    instead of in slices, and its peak is a hop wider. The beat's phase is scored on it; the tempo
+    is estimated on the one-hop strength, whose sharper peaks mark the periodicity more precisely.
 
     The magnitudes are divided by their slowly tracked level before log compression, so the result
     does not depend on the input gain; a running mean is subtracted (and the result rectified) so a
@@ -80,8 +84,12 @@ class OnsetStrength:
         self._level_weight = 0.0  # bias correction while the level warms up
         mean_rate = 1.0 - math.exp(-hop_seconds / MEAN_SECONDS)
         self._threshold, self._low_threshold = _AdaptiveThreshold(mean_rate), _AdaptiveThreshold(mean_rate)
+        self._attack_threshold = _AdaptiveThreshold(mean_rate)
+        # maximum-filtered compressed bands of the previous hop and of the one before it
         self._previous: np.ndarray | None = None
+        self._before: np.ndarray | None = None
         self.low = 0.0
+        self.attack = 0.0
 
     def __call__(self, magnitudes: np.ndarray) -> float:
         """Onset strength (>= 0) of the frame whose magnitude spectrum is given."""
@@ -90,9 +98,12 @@ class OnsetStrength:
         self._level_weight += self._level_rate * (1.0 - self._level_weight)
         level = max(self._level / self._level_weight, LEVEL_FLOOR)
         compressed = np.log1p(bands * (COMPRESSION / level))
-        previous, self._previous = self._previous, compressed
+        before, previous = self._before, self._previous
+        self._before, self._previous = previous, _neighbourhood_max(compressed)
         if previous is None:
             return 0.0
-        rise = np.maximum(compressed - _neighbourhood_max(previous), 0.0)
+        rise = np.maximum(compressed - previous, 0.0)
         self.low = self._low_threshold(float(rise[:self._low_bands].sum()))
+        if before is not None:
+            self.attack = self._attack_threshold(float(np.maximum(compressed - before, 0.0).sum()))
         return self._threshold(float(rise.sum()))
