@@ -1,17 +1,17 @@
 """Causal beat tracker: cumulative-score phase tracking that predicts each beat before it sounds.
 
-The method follows the real-time trackers of Davies & Plumbley (2007) and Stark, Davies &
-Plumbley (2009): a cumulative score adds each frame's onset strength to the best score one beat
-period earlier (weighted by a log-Gaussian around the period), so the score peaks on a regular
-chain of onsets. Half a beat after each beat the score is extrapolated one period into the
-future (with no onsets) and the next beat is predicted where it peaks, near the expected time.
-When a new tempo is published, the scores of the last few seconds are redone at it, so the phase
-re-locks at once. The low band (kick, bass) arbitrates between the beat and the off-beat: when
-it sounds clearly more between the predicted beats than on them, the chain has locked onto
-off-beat chops and the beat moves by half a period. The tempo comes from TempoEstimator. Beats
-are reported `beat_lookahead` seconds before they happen, with their predicted time; none are
-reported while the input is silent, but the phase keeps running so the beat picks up again where
-it should.
+The method follows the real-time trackers of Davies & Plumbley (2007) and Stark, Davies & Plumbley
+(2009): a cumulative score adds each frame's onset strength to the best score one beat period
+earlier (weighted by a log-Gaussian around the period), so the score peaks on a regular chain of
+onsets. Half a beat after each beat the score is extrapolated one period into the future (with no
+onsets) and the next beat is predicted where it peaks, near the expected time. The score is fed the
+onset strength's two-hop attack (soft attacks count in full) and the low band. When a new tempo is
+published, the scores of the last few seconds are redone at it, so the phase re-locks at once. The
+low band (kick, bass) arbitrates between the beat and the off-beat: when it sounds clearly more
+between the predicted beats than on them, the chain has locked onto off-beat chops and the beat
+moves by half a period. The tempo comes from TempoEstimator. Beats are reported `beat_lookahead`
+seconds before they happen, with their predicted time; none are reported while the input is silent,
+but the phase keeps running so the beat picks up again where it should.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class PredictiveBeatTracker:
         if self._frame >= self._warmup and self._frame % self._update_every == 0:
             self._update_tempo()
         self._low_recent.push(self._onset_strength.low)
-        accent = onset + LOW_PHASE_WEIGHT * self._onset_strength.low
+        accent = self._onset_strength.attack + LOW_PHASE_WEIGHT * self._onset_strength.low
         self._accents.push(accent)
         if self._period <= 0.0:
             self._scores.push(accent)
