@@ -88,7 +88,7 @@ class OnsetStrength:
         self._threshold, self._low_threshold = _AdaptiveThreshold(mean_rate), _AdaptiveThreshold(mean_rate)
         self._attack_threshold = _AdaptiveThreshold(mean_rate)
         self._previous: np.ndarray | None = None  # the previous hop's compressed bands
-        self._before: np.ndarray | None = None  # and the ones before them
+        self._before: np.ndarray | None = None  # the compressed bands of the hop before that
         self.low = 0.0
         self.attack = 0.0
 
