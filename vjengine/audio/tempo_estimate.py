@@ -9,6 +9,8 @@ BPM_STEP = 1.01  # ratio between neighbouring tempo states
 HISTORY_SECONDS = 9.0  # onset strength the autocorrelation looks at
 RECENCY_SECONDS = 4.5  # older onsets are faded out exponentially, so tempo changes show up soon
 UNBIAS_FADE = 0.5  # share of the fade's weight on long lags divided out again (see _unbiasing)
+MIN_OVERLAP = 0.25  # the onsets overlap their shifted selves less than this at longer lags: these
+# are not unbiased further, and the strength leaves them out while the history is still short
 HARMONICS = 4  # the comb sums the autocorrelation at 1..HARMONICS beat periods
 SMOOTHING_FRAMES = 5  # Hann smoothing of the autocorrelation: tolerates timing jitter
 PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0  # log-Gaussian tempo prior: centre and width
@@ -108,7 +110,7 @@ class TempoEstimator:
             weights = self._recency[-count:] ** UNBIAS_FADE if faded else np.ones(count)
             spectrum = np.fft.rfft(weights, self._fft_size)
             overlap = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, self._fft_size)[:self._lags]
-            self._unbias[key] = overlap[0] / np.maximum(overlap, 0.25 * overlap[0])
+            self._unbias[key] = overlap[0] / np.maximum(overlap, MIN_OVERLAP * overlap[0])
         return self._unbias[key]
 
     def update(self, onset_strength: np.ndarray, low: np.ndarray) -> float:
@@ -138,11 +140,23 @@ class TempoEstimator:
         if held is not None:
             bpm, state = self.bpm, held
         self.bpm = bpm
+        comb = self._strength_comb(state, len(onset_strength))
         recent = self._autocorrelation(onset_strength[-self._recent_frames:], faded=False)
-        recent_periodicity = 0.0 if recent is None else float(self._comb[state] @ recent)
+        recent_periodicity = 0.0 if recent is None else float(comb @ recent)
         # the lower of the two: a pulse that stopped a moment ago no longer counts
-        self.strength = float(np.clip(min(periodicity[state], recent_periodicity), 0.0, 1.0))
+        self.strength = float(np.clip(min(float(comb @ acf), recent_periodicity), 0.0, 1.0))
         return self.bpm
+
+    def _strength_comb(self, state: int, count: int) -> np.ndarray:
+        """The comb of `state` over the harmonics whose lags fit in `count` frames of onsets (the
+        overlap at least MIN_OVERLAP): all HARMONICS once the history is long enough. In a song's
+        first seconds the longer lags hold no evidence yet and would dilute the strength, so the
+        first beat would wait for four beat periods of music; no harmonic fits: zeros."""
+        period = 60.0 * self.frames_per_second / self.bpms[state]
+        fitting = min(HARMONICS, int((1.0 - MIN_OVERLAP) * count / period))
+        if fitting == HARMONICS:
+            return self._comb[state]
+        return _interpolation_rows(np.arange(1, fitting + 1) * period, self._lags).sum(axis=0) / max(fitting, 1)
 
     def _held_state(self, bpm: float, state: int, salience: np.ndarray) -> int | None:
         """The state of the published tempo if it should stay although the HMM chose `bpm` at
