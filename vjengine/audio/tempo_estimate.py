@@ -63,8 +63,11 @@ class TempoEstimator:
         self.history = int(HISTORY_SECONDS * frames_per_second)
         self._fft_size = 1 << int(np.ceil(np.log2(2 * self.history)))
         size = int(np.ceil(HARMONICS * periods.max())) + 2
-        comb = sum(_interpolation_rows(k * periods, size) for k in range(1, HARMONICS + 1)) / HARMONICS
-        self._comb = comb
+        # _combs[k]: the mean autocorrelation over the first k beat periods (k = 0: zeros)
+        harmonics = np.cumsum([np.zeros((len(periods), size))]
+                              + [_interpolation_rows(k * periods, size) for k in range(1, HARMONICS + 1)], axis=0)
+        self._combs = harmonics / np.maximum(np.arange(HARMONICS + 1), 1)[:, None, None]
+        self._comb = self._combs[HARMONICS]
         self._halves = _interpolation_rows(periods / 2, size)
         self._thirds = _interpolation_rows(periods / 3, size)
         self._lags = size
@@ -140,23 +143,20 @@ class TempoEstimator:
         if held is not None:
             bpm, state = self.bpm, held
         self.bpm = bpm
-        comb = self._strength_comb(state, len(onset_strength))
+        comb = self._combs[self._fitting_harmonics(state, len(onset_strength)), state]
         recent = self._autocorrelation(onset_strength[-self._recent_frames:], faded=False)
         recent_periodicity = 0.0 if recent is None else float(comb @ recent)
         # the lower of the two: a pulse that stopped a moment ago no longer counts
         self.strength = float(np.clip(min(float(comb @ acf), recent_periodicity), 0.0, 1.0))
         return self.bpm
 
-    def _strength_comb(self, state: int, count: int) -> np.ndarray:
-        """The comb of `state` over the harmonics whose lags fit in `count` frames of onsets (the
-        overlap at least MIN_OVERLAP): all HARMONICS once the history is long enough. In a song's
-        first seconds the longer lags hold no evidence yet and would dilute the strength, so the
-        first beat would wait for four beat periods of music; no harmonic fits: zeros."""
+    def _fitting_harmonics(self, state: int, count: int) -> int:
+        """How many beat periods of `state` fit in `count` frames of onsets (the overlap at least
+        MIN_OVERLAP), at most HARMONICS: the strength's comb. All of them once the history is long
+        enough; in a song's first seconds the longer lags hold no evidence yet and would dilute
+        the strength, so the first beat would wait for four beat periods of music."""
         period = 60.0 * self.frames_per_second / self.bpms[state]
-        fitting = min(HARMONICS, int((1.0 - MIN_OVERLAP) * count / period))
-        if fitting == HARMONICS:
-            return self._comb[state]
-        return _interpolation_rows(np.arange(1, fitting + 1) * period, self._lags).sum(axis=0) / max(fitting, 1)
+        return min(HARMONICS, int((1.0 - MIN_OVERLAP) * count / period))
 
     def _held_state(self, bpm: float, state: int, salience: np.ndarray) -> int | None:
         """The state of the published tempo if it should stay although the HMM chose `bpm` at
