@@ -6,8 +6,10 @@ earlier (weighted by a log-Gaussian around the period), so the score peaks on a 
 onsets. Half a beat after each beat the score is extrapolated one period into the future (with no
 onsets) and the next beat is predicted where it peaks, near the expected time. The score is fed the
 onset strength's two-hop attack (soft attacks count in full) and the low band. When a new tempo is
-published, the scores of the last few seconds are redone at it, so the phase re-locks at once. The
-low band (kick, bass) arbitrates between the beat and the off-beat: when it sounds clearly more
+published, the scores of the last few seconds are redone at it, so the phase re-locks at once; when
+the onsets of three beats in a row have moved off the predicted beats at a steady new period, that
+period becomes the tempo at once (an abrupt change, which the tempo estimate takes seconds to see).
+The low band (kick, bass) arbitrates between the beat and the off-beat: when it sounds clearly more
 between the predicted beats than on them, the chain has locked onto off-beat chops and the beat
 moves by half a period. The tempo comes from TempoEstimator. Beats are reported `beat_lookahead`
 seconds before they happen, with their predicted time; none are reported while the input is silent,
@@ -45,6 +47,12 @@ START_CONFIDENCE = 0.15  # beats are reported from this confidence on, until it 
 STOP_CONFIDENCE = 0.1  # this (no clear pulse: noise, a crowd, ambient); noise alone reaches ~0.11
 OFFBEAT_BEATS = 16  # beats of low-band evidence that decide between the beat and the off-beat
 OFFBEAT_RATIO = 1.5  # the off-beat must carry this much more low-band onset to move the beat
+FOLLOW_WINDOW = 0.35  # a beat's onset is the largest accent within this share of a period of it
+FOLLOW_SPREAD_FRAMES = 1.0  # two beat intervals this close are one steady new period
+FOLLOW_RANGE = 1.08, 1.25  # the beats' onsets set the tempo when its ratio to the tracked one is in
+# this range: smaller changes drift the beats by less than ~40 ms each (at 120 BPM), the
+# autocorrelation follows them soon, and on real music three onsets 5% apart happen by chance
+FOLLOW_CONFIDENCE = 0.95  # and only from a pulse as clear as steady drums (real songs are looser)
 ONSET_DELAY_SECONDS = 0.005  # an onset peaks in the onset strength this long after it sounds
 
 
@@ -104,6 +112,7 @@ class PredictiveBeatTracker:
         self._frame = -1  # index of the latest frame
         self._last_beat = -math.inf  # frame (fractional) of the latest beat, reported or silent
         self._next_beat: float | None = None  # predicted frame of the next beat
+        self._beat_onsets: list[int] = []  # frames of the onsets of the latest three beats
         self._level_rate = 1.0 - math.exp(-self.hop_seconds / LONG_LEVEL_SECONDS)
         self._long_power = self._long_weight = self._reference_power = 0.0
         self._reference_decay = math.exp(-self.hop_seconds / LEVEL_RELEASE_SECONDS)
@@ -144,6 +153,7 @@ class PredictiveBeatTracker:
         elif self.confidence < STOP_CONFIDENCE:
             self._reporting = False
         if self._next_beat is None and self._frame - self._last_beat >= 0.5 * self._period:
+            self._follow_onsets()
             self._next_beat = self._predict()
         if self._next_beat is None:
             return None
@@ -175,18 +185,56 @@ class PredictiveBeatTracker:
         if bpm <= 0.0:
             return
         changed = self._period > 0.0 and not same_tempo(bpm, self.bpm)
+        self._set_tempo(bpm)
+        if changed:
+            self._rescore()
+
+    def _set_tempo(self, bpm: float) -> None:
         self.bpm = bpm
         self._period = 60.0 / (bpm * self.hop_seconds)
         ratio = self._lags / self._period
         inside = (ratio >= 0.5) & (ratio <= 2.0)
         self._weights = np.where(inside, np.exp(-0.5 * (TIGHTNESS * np.log(np.maximum(ratio, 1e-9))) ** 2), 0.0)
-        if changed:
-            self._rescore()
 
     def _score(self, accent: float, past: np.ndarray) -> float:
         """Cumulative score of a frame: its accent plus the best chain one period before it
         (`past` holds the max_lag scores before the frame)."""
         return (1.0 - SCORE_MEMORY) * accent + SCORE_MEMORY * float((past * self._weights).max())
+
+    def _follow_onsets(self) -> None:
+        """Take up a new tempo from the onsets of the latest beats when they have moved off the
+        predicted beats at a steady new period (an abrupt tempo change, a DJ's pitch move): three
+        beats whose largest onsets are evenly spaced at a period FOLLOW_RANGE off the tracked one.
+        The autocorrelation needs about 2.5 s of the new tempo to prefer it, and until then the
+        old chain outweighs the new onsets, so every beat would land further off the music."""
+        if not math.isfinite(self._last_beat) or self.confidence < FOLLOW_CONFIDENCE:
+            self._beat_onsets = []
+            return
+        accents = self._accents.last(self._accents.size)
+        start = self._frame + 1 - len(accents)  # frame index of accents[0]
+        reach = int(round(FOLLOW_WINDOW * self._period))
+        half = int(round(0.5 * self._period))
+        beat = int(round(self._last_beat)) - start
+        if beat - half < 0 or beat + half >= len(accents):
+            return
+        onset = beat - reach + int(np.argmax(accents[beat - reach:beat + reach + 1]))
+        if accents[onset] < accents[beat - half:beat + half + 1].max() or accents[onset] <= 0.0:
+            self._beat_onsets = []  # this beat has no onset of its own: the chain is broken
+            return
+        self._beat_onsets = (self._beat_onsets + [onset + start])[-3:]
+        if len(self._beat_onsets) < 3:
+            return
+        first, second = np.diff(self._beat_onsets)
+        period = 0.5 * (first + second)
+        ratio = period / self._period
+        change = max(ratio, 1.0 / ratio)
+        if abs(first - second) > FOLLOW_SPREAD_FRAMES or not FOLLOW_RANGE[0] <= change <= FOLLOW_RANGE[1]:
+            return
+        self._beat_onsets = []
+        bpm = 60.0 / (period * self.hop_seconds)
+        self._tempo.follow(bpm)
+        self._set_tempo(bpm)
+        self._rescore()
 
     def _rescore(self) -> None:
         """Redo the scores of the latest 2 * max_lag frames at the new tempo, so the phase

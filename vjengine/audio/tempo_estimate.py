@@ -23,6 +23,8 @@ SUBDIVISION_WEIGHT = 0.5  # weight of the subdivision's autocorrelation next to 
 TEMPO_HOLD = 0.6  # the published tempo stays while it is this salient next to the HMM's new choice
 SAME_TEMPO = 0.04  # tempi closer than this (log ratio, ~4%) are the same tempo, drifting
 LOW_MIX = 0.5  # how much the low-band (kick, bass) periodicity at a tempo scales its salience
+FOLLOW_HOLD_SECONDS = 2.0  # a tempo set by `follow` stays this long: the autocorrelation of the
+# onsets before the change still prefers the old tempo
 
 
 def same_tempo(a: float, b: float) -> bool:
@@ -53,7 +55,9 @@ class TempoEstimator:
     rarely jump, which follows tempo changes within a few seconds. When the HMM moves to the half
     or double of the published tempo, the published level is held until the new one has been
     clearly more salient over LEVEL_SECONDS (`_metrical_level`); when it jumps to another tempo,
-    the published one stays while it is still nearly as salient (`_held_state`).
+    the published one stays while it is still nearly as salient (`_held_state`). A tempo that the
+    beat tracker sees in the beats' own onsets after an abrupt change is published at once
+    (`follow`).
     """
 
     def __init__(self, frames_per_second: float, updates_per_second: float):
@@ -85,6 +89,8 @@ class TempoEstimator:
         self._octave = np.log(2.0) / np.log(BPM_STEP)  # states per octave
         self._evidence = np.zeros(len(self.bpms))  # salience averaged over LEVEL_SECONDS
         self._evidence_rate = 1.0 - np.exp(-1.0 / (LEVEL_SECONDS * updates_per_second))
+        self._updates_per_second = updates_per_second
+        self._hold = 0  # updates left that keep a followed tempo (see follow)
         self.bpm = 0.0
         self.strength = 0.0  # comb salience at the chosen tempo: 1 = perfectly periodic onsets
 
@@ -139,7 +145,11 @@ class TempoEstimator:
         level = self._metrical_level(best)
         state = int(round(best + level * self._octave))
         bpm = float(self.bpms[best] * BPM_STEP ** self._peak_offset(self._posterior, best) * 2.0 ** level)
-        held = self._held_state(bpm, state, salience)
+        if self._hold > 0:
+            self._hold -= 1
+            held = self._state(self.bpm)
+        else:
+            held = self._held_state(bpm, state, salience)
         if held is not None:
             bpm, state = self.bpm, held
         self.bpm = bpm
@@ -149,6 +159,19 @@ class TempoEstimator:
         # the lower of the two: a pulse that stopped a moment ago no longer counts
         self.strength = float(np.clip(min(float(comb @ acf), recent_periodicity), 0.0, 1.0))
         return self.bpm
+
+    def follow(self, bpm: float) -> None:
+        """Publish `bpm`, a tempo the music has abruptly changed to (the beat tracker sees it in
+        the beats' onsets), and keep it for FOLLOW_HOLD_SECONDS; the HMM restarts there."""
+        posterior = np.zeros(len(self.bpms))
+        posterior[self._state(bpm)] = 1.0
+        self._posterior = self._transition @ posterior
+        self._hold = int(round(FOLLOW_HOLD_SECONDS * self._updates_per_second))
+        self.bpm = bpm
+
+    def _state(self, bpm: float) -> int:
+        """The tempo state nearest `bpm`."""
+        return int(np.argmin(np.abs(self.bpms - bpm)))
 
     def _fitting_harmonics(self, state: int, count: int) -> int:
         """How many beat periods of `state` fit in `count` frames of onsets (the overlap at least
@@ -169,7 +192,7 @@ class TempoEstimator:
         """
         if self.bpm <= 0.0 or same_tempo(bpm, self.bpm):
             return None
-        held = int(np.argmin(np.abs(self.bpms - self.bpm)))
+        held = self._state(self.bpm)
         if self._peak(salience, held) >= TEMPO_HOLD * self._peak(salience, state):
             return held
         return None
