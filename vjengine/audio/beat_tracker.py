@@ -113,6 +113,7 @@ class PredictiveBeatTracker:
         self._last_beat = -math.inf  # frame (fractional) of the latest beat, reported or silent
         self._next_beat: float | None = None  # predicted frame of the next beat
         self._beat_onsets: list[int] = []  # frames of the onsets of the latest three beats
+        self._measured_beat = -math.inf  # the latest beat whose onset is in _beat_onsets
         self._level_rate = 1.0 - math.exp(-self.hop_seconds / LONG_LEVEL_SECONDS)
         self._long_power = self._long_weight = self._reference_power = 0.0
         self._reference_decay = math.exp(-self.hop_seconds / LEVEL_RELEASE_SECONDS)
@@ -207,6 +208,9 @@ class PredictiveBeatTracker:
         beats whose largest onsets are evenly spaced at a period FOLLOW_RANGE off the tracked one.
         The autocorrelation needs about 2.5 s of the new tempo to prefer it, and until then the
         old chain outweighs the new onsets, so every beat would land further off the music."""
+        if self._last_beat == self._measured_beat:
+            return  # the next beat is predicted again after a re-score: this one was measured
+        self._measured_beat = self._last_beat
         if not math.isfinite(self._last_beat) or self.confidence < FOLLOW_CONFIDENCE:
             self._beat_onsets = []
             return
