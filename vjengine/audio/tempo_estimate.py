@@ -89,7 +89,7 @@ class TempoEstimator:
         self._octave = np.log(2.0) / np.log(BPM_STEP)  # states per octave
         self._evidence = np.zeros(len(self.bpms))  # salience averaged over LEVEL_SECONDS
         self._evidence_rate = 1.0 - np.exp(-1.0 / (LEVEL_SECONDS * updates_per_second))
-        self._updates_per_second = updates_per_second
+        self._follow_hold = round(FOLLOW_HOLD_SECONDS * updates_per_second)  # in updates
         self._hold = 0  # updates left that keep a followed tempo (see follow)
         self.bpm = 0.0
         self.strength = 0.0  # comb salience at the chosen tempo: 1 = perfectly periodic onsets
@@ -166,7 +166,7 @@ class TempoEstimator:
         posterior = np.zeros(len(self.bpms))
         posterior[self._state(bpm)] = 1.0
         self._posterior = self._transition @ posterior
-        self._hold = int(round(FOLLOW_HOLD_SECONDS * self._updates_per_second))
+        self._hold = self._follow_hold
         self.bpm = bpm
 
     def _state(self, bpm: float) -> int:
