@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import need_program
 from vjengine.demo import demo_track, write_wav
-from vjengine.render.encoder import VideoEncoder, check_output
+from vjengine.render.encoder import VideoEncoder, check_output, process_alive
 from vjengine.errors import InputError
 
 
@@ -140,3 +140,37 @@ def test_sigterm_during_render_leaves_no_partial_file(make_style, tmp_path):
     assert process.returncode == 128 + signal.SIGTERM
     assert "Traceback" not in process.stderr.read()
     assert not list(tmp_path.glob(".long.*")) and not output.exists()
+
+
+# A stop (SIGTERM as SystemExit, as `vjengine render` has it) that lands inside Popen after ffmpeg
+# has started: it must wait until the encoder holds the process, else the exit cannot stop that
+# ffmpeg, which writes the partial file again after the exit deleted it.
+STOP_WHILE_FFMPEG_STARTS = """
+import os, signal, subprocess, sys, time
+from vjengine.cli import exit_on_sigterm
+from vjengine.render import encoder
+
+class StoppedWhileStarting(subprocess.Popen):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        print(self.pid, flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.5)
+
+exit_on_sigterm()
+encoder.subprocess.Popen = StoppedWhileStarting
+encoder.VideoEncoder(sys.argv[1], (32, 32), 10.0, audio=sys.argv[2])
+"""
+
+
+def test_a_stop_while_ffmpeg_starts_leaves_no_partial_file(song, tmp_path):
+    need_program("ffmpeg")
+    result = subprocess.run([sys.executable, "-c", STOP_WHILE_FFMPEG_STARTS, str(tmp_path / "out.mp4"), str(song)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr
+    ffmpeg = int(result.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while process_alive(ffmpeg):  # orphaned, it ends at its closed input
+        assert time.monotonic() < deadline, "ffmpeg still runs"
+        time.sleep(0.05)
+    assert not list(tmp_path.glob(".out.*")) and not (tmp_path / "out.mp4").exists()

@@ -6,9 +6,12 @@ import atexit
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -64,12 +67,41 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C; `kill`, which `vjengine render` turns into SystemExit
+
+
+@contextmanager
+def stops_held():
+    """Hold STOP_SIGNALS until the block ends, then deliver them to their handlers.
+
+    A stop raised inside `subprocess.Popen` after the child has started, or between making a file
+    and keeping its name, loses the process or the file: nothing is left to clean up at exit.
+    Only the main thread runs signal handlers, so elsewhere nothing needs holding.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    handlers = {sig: handler for sig, handler in handlers.items() if handler is not None}  # None: not set from Python
+    for sig in handlers:
+        signal.signal(sig, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        for sig in held:
+            signal.raise_signal(sig)
+
+
 class VideoEncoder:
     """Writes OUT.mp4 via a temporary file in the same folder, renamed only when ffmpeg succeeds.
 
     The temporary name carries the process id, so that the next encoder into the same folder
     deletes what a killed one left behind; an exit before finish() (an error, SIGTERM turned into
-    SystemExit) deletes it too.
+    SystemExit) deletes it too. A stop while the file is made and ffmpeg starts waits until the
+    encoder holds both (else the exit would leave ffmpeg running, which writes the file again).
     """
 
     def __init__(self, output: str | Path, size: tuple[int, int], fps: float,
@@ -88,16 +120,6 @@ class VideoEncoder:
         self._proc: subprocess.Popen | None = None
         self._tmp: Path | None = None
         atexit.register(self.abort)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.{os.getpid()}.",
-                                       suffix=".partial.mp4")
-        except OSError as exc:
-            atexit.unregister(self.abort)
-            raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
-        self._tmp = Path(tmp)
-        os.fchmod(fd, 0o644)  # mkstemp makes files private; a rendered video is meant to be shared
-        os.close(fd)
-        self._log = tempfile.TemporaryFile()
         cmd = ["ffmpeg", "-nostdin", "-y", "-v", "error",
                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps}",
                "-i", "-"]
@@ -105,9 +127,20 @@ class VideoEncoder:
             cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "192k",
                     "-shortest"]
         cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-threads", str(threads), "-pix_fmt", "yuv420p",
-                *(["-movflags", "+faststart"] if faststart else []), "-f", "mp4", str(self._tmp)]
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=self._log,
-                                      preexec_fn=(lambda: os.nice(nice)) if nice else None)
+                *(["-movflags", "+faststart"] if faststart else []), "-f", "mp4"]
+        with stops_held():
+            try:
+                fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.{os.getpid()}.",
+                                           suffix=".partial.mp4")
+            except OSError as exc:
+                atexit.unregister(self.abort)
+                raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
+            self._tmp = Path(tmp)
+            os.fchmod(fd, 0o644)  # mkstemp makes files private; a rendered video is meant to be shared
+            os.close(fd)
+            self._log = tempfile.TemporaryFile()
+            self._proc = subprocess.Popen([*cmd, str(self._tmp)], stdin=subprocess.PIPE, stderr=self._log,
+                                          preexec_fn=(lambda: os.nice(nice)) if nice else None)
         self.frames = 0
 
     def _failure(self) -> EncoderError:
