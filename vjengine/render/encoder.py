@@ -82,8 +82,8 @@ def stops_held():
         yield
         return
     held: list[int] = []
-    handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-    handlers = {sig: handler for sig, handler in handlers.items() if handler is not None}  # None: not set from Python
+    handlers = {sig: handler for sig in STOP_SIGNALS  # None: a handler not set from Python
+                if (handler := signal.getsignal(sig)) is not None}
     for sig in handlers:
         signal.signal(sig, lambda signum, frame: held.append(signum))
     try:
