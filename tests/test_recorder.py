@@ -78,3 +78,19 @@ def test_a_full_queue_drops_and_counts_the_frame_without_reading_it(tmp_path):
         recorder.abort()
     assert recorder.dropped > 0 and len(reads) == 100 - recorder.dropped
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.unit
+def test_a_recorder_that_cannot_start_leaves_no_file(tmp_path, monkeypatch):
+    """Without ffmpeg the recording is refused in one line, and its temporary audio file goes too."""
+    from vjengine.render.encoder import EncoderError
+    from vjengine.render.recorder import Recorder
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    shows = tmp_path / "shows"
+    shows.mkdir()
+    with pytest.raises(EncoderError, match="ffmpeg is not installed"):
+        Recorder(shows / "show.mp4", (64, 36), 30.0, 44100)
+    assert list(shows.iterdir()) == []

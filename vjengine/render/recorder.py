@@ -9,11 +9,12 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 
-from vjengine.render.encoder import EncoderError, VideoEncoder
+from vjengine.render.encoder import EncoderError, VideoEncoder, stops_held
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +91,21 @@ class Recorder:
         self.fps = fps
         self.samplerate = samplerate
         folder = self.output.parent if str(self.output.parent) else Path(".")
-        try:
-            fd, audio_path = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".aac")
-        except OSError as exc:
-            raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
-        os.close(fd)
-        self._audio_path = Path(audio_path)
         self._video_path = folder / f".{self.output.stem}.video.mp4"
-        self._video = VideoEncoder(self._video_path, size, fps, crf=20, preset=PRESET, threads=THREADS,
-                                   nice=NICE, faststart=False)  # muxed again at the end
-        self._sound = AudioEncoder(self._audio_path, samplerate, self.output)
+        # A stop or a failure before both encoders run would leave their files behind.
+        with stops_held(), ExitStack() as undo:
+            try:
+                fd, audio_path = tempfile.mkstemp(dir=folder, prefix=f".{self.output.stem}.", suffix=".aac")
+            except OSError as exc:
+                raise EncoderError(f"{self.output}: cannot write in {folder} ({exc.strerror})") from None
+            os.close(fd)
+            self._audio_path = Path(audio_path)
+            undo.callback(self._audio_path.unlink, missing_ok=True)
+            self._video = VideoEncoder(self._video_path, size, fps, crf=20, preset=PRESET, threads=THREADS,
+                                       nice=NICE, faststart=False)  # muxed again at the end
+            undo.callback(self._video.abort)
+            self._sound = AudioEncoder(self._audio_path, samplerate, self.output)
+            undo.pop_all()  # both run: finish() and abort() clean up from here
         self._frames: queue.Queue = queue.Queue(maxsize=queue_frames)
         self._audio: queue.SimpleQueue = queue.SimpleQueue()
         self.dropped = 0
